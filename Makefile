@@ -1,0 +1,35 @@
+# The two commands a newcomer needs: `make run` and `make test`. Both set up .venv themselves.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 3978
+
+.PHONY: run test lint migrate clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Reinstall only when the project's dependencies change.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python -m bot migrate
+	$(BIN)/python -m bot import demo/world.json
+	$(BIN)/python -m bot due --policy $${POLICY:-devon} --as-of $$(date -u +%Y-%m-%dT%H:%M:%S+00:00) --format table
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+migrate: $(STAMP)
+	$(BIN)/python -m bot migrate
+
+clean:
+	rm -rf $(VENV) var build .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The supervision companion for Microsoft Teams."""

@@ -1,0 +1,208 @@
+"""The command line: `python -m bot due`, `python -m bot import` and `python -m bot migrate`.
+
+Bad input never shows a traceback: the command exits with status 2 and prints one line naming
+the place and the reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bot.rules.engine import Obligation, obligations_due
+from bot.rules.facts import World
+from bot.rules.profile import Profile, ProfileError, load_profile
+from bot.worldfile import WorldError, check_references, parse_moment, read_csv_export, read_world_file
+
+EXIT_BAD_INPUT = 2
+
+
+class UsageError(ValueError):
+    """Input the command cannot act on; shown as one line."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return its exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        result: int = args.run(args)
+        return result
+    except (UsageError, ProfileError, WorldError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="The supervision companion for Microsoft Teams.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    due = commands.add_parser("due", help="list what is due for whom and when, under a council's policy")
+    due.add_argument("--policy", required=True, help="a shipped policy name, or the path of a council's own .toml file")
+    due.add_argument("--as-of", required=True, help="the moment to ask about (ISO 8601; a plain date means local midnight)")
+    source = due.add_mutually_exclusive_group(required=True)
+    source.add_argument("--world", type=Path, help="a world file (JSON) with staff, sessions, agreements, cases")
+    source.add_argument("--database", help="take the facts from the store at this database address")
+    due.add_argument("--format", choices=("json", "table"), default="json")
+    due.set_defaults(run=_due)
+
+    load = commands.add_parser("import", help="load a world file or a CSV export of staff or cases into the store")
+    load.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    load.add_argument("--database", help="database address (default: DATABASE_URL, else the local SQLite file)")
+    load.set_defaults(run=_import)
+
+    migrate = commands.add_parser("migrate", help="create or update the database tables")
+    migrate.add_argument("--database", help="database address (default: DATABASE_URL, else the local SQLite file)")
+    migrate.set_defaults(run=_migrate)
+    return parser
+
+
+def _due(args: argparse.Namespace) -> int:
+    profile = load_profile(args.policy)
+    as_of = _as_of(args.as_of, profile)
+    world = read_world_file(args.world, profile.calendar) if args.world else _world_from_store(args.database)
+    found = obligations_due(profile, world, as_of)
+    if args.format == "table":
+        print(_table(found, world))
+    else:
+        print(json.dumps(due_report(profile, as_of, found), indent=2, ensure_ascii=False))
+    return 0
+
+
+def due_report(profile: Profile, as_of: datetime, found: Sequence[Obligation]) -> dict[str, Any]:
+    """The `due` command's JSON document."""
+    return {
+        "policy": profile.name,
+        "as_of": as_of.isoformat(),
+        "obligations": [obligation.as_dict() for obligation in found],
+    }
+
+
+def _as_of(text: str, profile: Profile) -> datetime:
+    try:
+        return parse_moment(text, profile.calendar)
+    except ValueError:
+        raise UsageError(f'--as-of: not a date or a date-time with offset: "{text}"') from None
+
+
+_KIND_WORDS = {
+    "agreement": "Supervision agreement",
+    "personal_supervision": "Personal supervision",
+    "case_supervision": "Case supervision",
+    "case_discussion": "Case discussion",
+    "recording": "Record the session",
+    "sign_off": "Sign the record",
+    "reflective_supervision": "Reflective supervision",
+    "group_supervision": "Group supervision",
+    "observed_practice": "Observed practice",
+    "urgent_supervision": "Urgent supervision",
+}
+
+
+def _table(found: Sequence[Obligation], world: World) -> str:
+    names = {person.id: person.name for person in world.staff}
+    rows = [("Due", "", "What", "About", "Who", "Tell")]
+    for o in found:
+        rows.append(
+            (
+                o.due.strftime("%a %d %b %Y %H:%M"),
+                "OVERDUE" if o.overdue else "",
+                _KIND_WORDS[o.kind.value],
+                o.subject,
+                names.get(o.supervisee or "", o.supervisee or "(team)"),
+                ", ".join(o.notify),
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    if not found:
+        lines.append("Nothing is due.")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# The store
+
+
+def _database_url(given: str | None) -> str:
+    from bot.storage.db import default_database_url
+
+    return given or default_database_url()
+
+
+def _world_from_store(url: str) -> World:
+    from bot.storage.db import create_engine_for, session_factory
+    from bot.storage.world import load_world
+
+    engine = create_engine_for(url)
+    try:
+        with session_factory(engine)() as session:
+            return load_world(session)
+    finally:
+        engine.dispose()
+
+
+def _import(args: argparse.Namespace) -> int:
+    from bot.storage.db import create_engine_for, migrate, session_factory
+    from bot.storage.world import import_world, load_world
+
+    url = _database_url(args.database)
+    migrate(url)
+    engine = create_engine_for(url)
+    try:
+        with session_factory(engine)() as session:
+            world = load_world(session)
+            for path in args.files:
+                incoming = read_csv_export(path) if path.suffix.lower() == ".csv" else read_world_file(path)
+                world = merge_worlds(world, incoming)
+            try:
+                check_references(world)
+            except WorldError as error:
+                raise WorldError(f"after merging with what the store already holds: {error}") from error
+            summary = import_world(session, world)
+            session.commit()
+    finally:
+        engine.dispose()
+    print(f"Imported into {_redacted(url)}: {summary}")
+    return 0
+
+
+def merge_worlds(base: World, incoming: World) -> World:
+    """The facts of `base` with those of `incoming` added or replacing them, matched by id."""
+
+    def merged(old: tuple[Any, ...], new: tuple[Any, ...], key: Any) -> tuple[Any, ...]:
+        by_key = {key(item): item for item in old}
+        by_key.update({key(item): item for item in new})
+        return tuple(by_key.values())
+
+    return replace(
+        base,
+        staff=merged(base.staff, incoming.staff, lambda s: s.id),
+        sessions=merged(base.sessions, incoming.sessions, lambda s: s.id),
+        agreements=merged(base.agreements, incoming.agreements, lambda a: (a.supervisee, a.supervisor, a.signed_at)),
+        cases=merged(base.cases, incoming.cases, lambda c: c.id),
+        urgent_requests=merged(base.urgent_requests, incoming.urgent_requests, lambda r: r.id),
+    )
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from bot.storage.db import migrate
+
+    url = _database_url(args.database)
+    migrate(url)
+    print(f"The database at {_redacted(url)} is up to date.")
+    return 0
+
+
+def _redacted(url: str) -> str:
+    """A database address without any password in it, safe to print."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
