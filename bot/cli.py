@@ -45,7 +45,9 @@ def _parser() -> argparse.ArgumentParser:
 
     due = commands.add_parser("due", help="list what is due for whom and when, under a council's policy")
     due.add_argument("--policy", required=True, help="a shipped policy name, or the path of a council's own .toml file")
-    due.add_argument("--as-of", required=True, help="the moment to ask about (ISO 8601; a plain date means local midnight)")
+    due.add_argument(
+        "--as-of", required=True, help="the moment to ask about (ISO 8601; a plain date means local midnight)"
+    )
     source = due.add_mutually_exclusive_group(required=True)
     source.add_argument("--world", type=Path, help="a world file (JSON) with staff, sessions, agreements, cases")
     source.add_argument("--database", help="take the facts from the store at this database address")

@@ -298,14 +298,54 @@ def read_csv_export(path: Path, calendar: Calendar | None = None) -> World:
     rows = list(csv.DictReader(io.StringIO(text)))
     header = set(rows[0].keys()) if rows else set()
     reader = _Reader(calendar or Calendar())
+    filled = [{k: v for k, v in row.items() if v not in (None, "")} for row in rows]
     if {"id", "role", "start_date"} <= header:
-        key, read = "staff", reader.staff
-    elif {"id", "worker", "category"} <= header:
-        key, read = "cases", reader.case
-    else:
-        raise WorldError(
-            f"{path}: not a staff or cases export (staff need columns id, name, role, start_date; "
-            "cases need id, worker, category, allocated_on)"
-        )
-    items = tuple(read({k: v for k, v in row.items() if v not in (None, "")}, f"{key}[{i}]") for i, row in enumerate(rows))
-    return World(staff=items) if key == "staff" else World(cases=items)  # type: ignore[arg-type]
+        return World(staff=tuple(reader.staff(row, f"staff[{i}]") for i, row in enumerate(filled)))
+    if {"id", "worker", "category"} <= header:
+        return World(cases=tuple(reader.case(row, f"cases[{i}]") for i, row in enumerate(filled)))
+    raise WorldError(
+        f"{path}: not a staff or cases export (staff need columns id, name, role, start_date; "
+        "cases need id, worker, category, allocated_on)"
+    )
+
+
+def world_to_json(world: World) -> dict[str, Any]:
+    """The facts as a world file document; `parse_world` reads it back unchanged."""
+
+    def when(moment: datetime | None) -> str | None:
+        return moment.isoformat() if moment is not None else None
+
+    return {
+        "staff": [
+            {
+                "id": p.id, "name": p.name, "role": p.role.value, "employment": p.employment.value,
+                "hours": p.hours.value, "nqsw": p.nqsw, "start_date": when(p.start_date),
+                "supervisor": p.supervisor, "supervisor_since": when(p.supervisor_since),
+                "line_manager": p.line_manager, "team": p.team,
+            }
+            for p in world.staff
+        ],
+        "sessions": [
+            {
+                "id": s.id, "supervisee": s.supervisee, "supervisor": s.supervisor, "kind": s.kind.value,
+                "held_at": when(s.held_at), "recorded_at": when(s.recorded_at), "cases": list(s.cases),
+                "signed_off_at": when(s.signed_off_at), "team": s.team,
+            }
+            for s in world.sessions
+        ],
+        "agreements": [
+            {"supervisee": a.supervisee, "supervisor": a.supervisor, "signed_at": when(a.signed_at)}
+            for a in world.agreements
+        ],
+        "cases": [
+            {
+                "id": c.id, "worker": c.worker, "category": c.category.value, "allocated_on": when(c.allocated_on),
+                "risk": c.risk.value if c.risk else None, "age": c.age,
+            }
+            for c in world.cases
+        ],
+        "urgent_requests": [
+            {"id": r.id, "requester": r.requester, "requested_at": when(r.requested_at)}
+            for r in world.urgent_requests
+        ],
+    }  # fmt: skip

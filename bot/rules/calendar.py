@@ -12,6 +12,7 @@ A local time that does not exist (the hour lost when the clocks go forward) move
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -66,6 +67,10 @@ _APPROX_DAYS: dict[Unit, float] = {
 _PART = re.compile(r"^\s*(-?\d+)\s+([a-z ]+?)\s*$")
 
 
+def _quoted(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
 class IntervalError(ValueError):
     """An interval in a policy that cannot be understood or cannot be right."""
 
@@ -81,22 +86,22 @@ class Interval:
     def parse(cls, text: str) -> Interval:
         """Read an interval such as "1 month", "10 working days" or "6 weeks + 6 months"."""
         if not isinstance(text, str) or not text.strip():
-            raise IntervalError(f"expected a length of time such as \"1 month\", got {text!r}")
+            raise IntervalError(f'expected a length of time such as "1 month", got {_quoted(text)}')
         parts: list[tuple[int, Unit]] = []
         for piece in text.split("+"):
             match = _PART.match(piece.lower())
             if match is None or match.group(2) not in _UNIT_WORDS:
                 raise IntervalError(
-                    f"not a length of time: {text!r} (use a whole number and one of: "
+                    f"not a length of time: {_quoted(text)} (use a whole number and one of: "
                     "hours, days, working days, weeks, months, years)"
                 )
             amount = int(match.group(1))
             if amount <= 0:
-                raise IntervalError(f"a length of time must be more than zero: {text!r}")
+                raise IntervalError(f"a length of time must be more than zero: {_quoted(text)}")
             parts.append((amount, _UNIT_WORDS[match.group(2)]))
         approx = sum(amount * _APPROX_DAYS[unit] for amount, unit in parts)
         if approx > _LONGEST_SENSIBLE_DAYS:
-            raise IntervalError(f"longer than five years, which no supervision rule needs: {text!r}")
+            raise IntervalError(f"longer than five years, which no supervision rule needs: {_quoted(text)}")
         return cls(parts=tuple(parts), text=text.strip())
 
     def __str__(self) -> str:
@@ -109,7 +114,7 @@ def time_zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as error:
-        raise IntervalError(f"unknown time zone {name!r}") from error
+        raise IntervalError(f"unknown time zone {_quoted(name)}") from error
 
 
 @lru_cache(maxsize=8)
@@ -121,7 +126,7 @@ def check_bank_holidays(subdivision: str) -> None:
     """Fail if the United Kingdom has no such nation for bank holidays."""
     if subdivision not in holidays.country_holidays("GB").subdivisions:
         known = ", ".join(sorted(holidays.country_holidays("GB").subdivisions))
-        raise IntervalError(f"unknown bank holiday region {subdivision!r} (known: {known})")
+        raise IntervalError(f"unknown bank holiday region {_quoted(subdivision)} (known: {known})")
 
 
 @dataclass(frozen=True, slots=True)

@@ -199,7 +199,8 @@ def _applies(condition: Condition, person: Staff, moment: datetime, calendar: Ca
     if condition.since_start_from is not None and moment < calendar.add(person.start_date, condition.since_start_from):
         return False
     return not (
-        condition.since_start_until is not None and moment >= calendar.add(person.start_date, condition.since_start_until)
+        condition.since_start_until is not None
+        and moment >= calendar.add(person.start_date, condition.since_start_until)
     )
 
 
@@ -239,7 +240,11 @@ def _person_due(
     return _soonest(
         found
         for rule in rules
-        if (found := _rule_due(rule, [s.held_at for s in sessions if s.kind in rule.counts], _anchor(person), calendar, in_force))
+        if (
+            found := _rule_due(
+                rule, [s.held_at for s in sessions if s.kind in rule.counts], _anchor(person), calendar, in_force
+            )
+        )
         is not None
     )
 
@@ -296,7 +301,9 @@ def _agreements(profile: Profile, facts: _Facts, calendar: Calendar, now: dateti
     supervision_rules = profile.frequency_rules(ObligationKind.PERSONAL_SUPERVISION) + profile.frequency_rules(
         ObligationKind.CASE_SUPERVISION
     )
-    first_session_kinds = frozenset().union(*(rule.counts for rule in supervision_rules)) if supervision_rules else frozenset()
+    first_session_kinds = (
+        frozenset().union(*(rule.counts for rule in supervision_rules)) if supervision_rules else frozenset()
+    )
     for person in facts.supervised():
         assert person.supervisor is not None
         anchor = _anchor(person)

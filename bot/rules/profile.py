@@ -12,6 +12,7 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
@@ -252,7 +253,7 @@ class _Reader:
             raise self.fail("bank_holidays", str(error)) from error
         frequencies: list[FrequencyRule] = []
         for kind in FREQUENCY_KINDS:
-            frequencies += self.rules(data, kind.value, lambda d, k, kind=kind: self.frequency(d, k, kind))
+            frequencies += self.rules(data, kind.value, partial(self.frequency, kind=kind))
         return Profile(
             name=self.text(data, "name", ""),
             title=self.text(data, "title", ""),
@@ -270,7 +271,7 @@ class _Reader:
 
     # -- one reader per kind of rule -------------------------------------------------------
 
-    def frequency(self, data: Mapping[str, Any], key: str, kind: ObligationKind) -> FrequencyRule:
+    def frequency(self, data: Mapping[str, Any], key: str, *, kind: ObligationKind) -> FrequencyRule:
         self.only_keys(data, {"id", "every", "first", "at_least", "within", "when", "counts"} | _CITATION_KEYS, key)
         every = self.interval(data, "every", key, required=False)
         at_least = self.optional_int(data, "at_least", key, minimum=1)
@@ -296,7 +297,7 @@ class _Reader:
 
     def condition(self, data: Any, key: str) -> Condition:
         if not isinstance(data, Mapping):
-            raise self.fail(key, "expected a table such as { until = \"6 weeks\" }")
+            raise self.fail(key, 'expected a table such as { until = "6 weeks" }')
         self.only_keys(data, {"nqsw", "employment", "hours", "roles", "case_holding", "from", "until"}, key)
         return Condition(
             nqsw=self.optional_bool(data, "nqsw", key),
@@ -310,13 +311,17 @@ class _Reader:
 
     def case_rule(self, data: Mapping[str, Any], key: str) -> CaseRule:
         self.only_keys(
-            data, {"id", "categories", "every", "first", "risk", "age_from", "age_below", "counts"} | _CITATION_KEYS, key
+            data,
+            {"id", "categories", "every", "first", "risk", "age_from", "age_below", "counts"} | _CITATION_KEYS,
+            key,
         )
         categories = self.string_list(data, "categories", key)
         known = {c.value for c in CaseCategory} | {ANY_CATEGORY}
         for category in categories:
             if category not in known:
-                raise self.fail(f"{key}.categories", f'unknown category "{category}" (known: {", ".join(sorted(known))})')
+                raise self.fail(
+                    f"{key}.categories", f'unknown category "{category}" (known: {", ".join(sorted(known))})'
+                )
         every = self.interval(data, "every", key, required=False)
         first = self.interval(data, "first", key, required=False)
         if every is None and first is None:
