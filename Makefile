@@ -17,9 +17,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/python -m bot migrate
-	$(BIN)/python -m bot import demo/world.json
-	$(BIN)/python -m bot due --policy $${POLICY:-devon} --as-of $$(date -u +%Y-%m-%dT%H:%M:%S+00:00) --format table
+	$(BIN)/python -m bot demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -59,6 +60,11 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--database", help="database address (default: DATABASE_URL, else the local SQLite file)")
     load.set_defaults(run=_import)
 
+    demo = commands.add_parser("demo", help="load the demo team into the store and show what is due today")
+    demo.add_argument("--database", help="database address (default: DATABASE_URL, else the local SQLite file)")
+    demo.add_argument("--policy", default=None, help="policy to show it under (default: POLICY, else devon)")
+    demo.set_defaults(run=_demo)
+
     migrate = commands.add_parser("migrate", help="create or update the database tables")
     migrate.add_argument("--database", help="database address (default: DATABASE_URL, else the local SQLite file)")
     migrate.set_defaults(run=_migrate)
@@ -109,12 +115,12 @@ _KIND_WORDS = {
 
 def _table(found: Sequence[Obligation], world: World) -> str:
     names = {person.id: person.name for person in world.staff}
-    rows = [("Due", "", "What", "About", "Who", "Tell")]
+    rows = [("Due", "Status", "What", "About", "Who", "Tell")]
     for o in found:
         rows.append(
             (
                 o.due.strftime("%a %d %b %Y %H:%M"),
-                "OVERDUE" if o.overdue else "",
+                "Overdue" if o.overdue else "Due",
                 _KIND_WORDS[o.kind.value],
                 o.subject,
                 names.get(o.supervisee or "", o.supervisee or "(team)"),
@@ -192,6 +198,29 @@ def merge_worlds(base: World, incoming: World) -> World:
         cases=merged(base.cases, incoming.cases, lambda c: c.id),
         urgent_requests=merged(base.urgent_requests, incoming.urgent_requests, lambda r: r.id),
     )
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from bot.clock import SystemClock
+    from bot.demo import demo_world
+    from bot.storage.db import create_engine_for, migrate, session_factory
+    from bot.storage.world import import_world, load_world
+
+    profile = load_profile(args.policy or os.environ.get("POLICY") or "devon")
+    now = profile.calendar.local(SystemClock().now())
+    url = _database_url(args.database)
+    migrate(url)
+    engine = create_engine_for(url)
+    try:
+        with session_factory(engine)() as session:
+            import_world(session, demo_world(now.date(), profile.calendar))
+            session.commit()
+            world = load_world(session)
+    finally:
+        engine.dispose()
+    print(f"The demo team is in {_redacted(url)}. Under the {profile.title} policy, today:\n")
+    print(_table(obligations_due(profile, world, now), world))
+    return 0
 
 
 def _migrate(args: argparse.Namespace) -> int:

@@ -90,8 +90,8 @@ def test_due_as_a_table_is_readable(world_file: Path) -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0].split() == ["Due", "What", "About", "Who", "Tell"]
-    assert any("OVERDUE" in line for line in lines)
+    assert lines[0].split() == ["Due", "Status", "What", "About", "Who", "Tell"]
+    assert any("Overdue" in line for line in lines)
     assert any("Urgent supervision" in line and "U-1" in line for line in lines)
 
 
