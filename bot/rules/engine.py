@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.rules.calendar import Calendar
-from bot.rules.facts import Case, Session, SessionKind, Staff, World
+from bot.rules.facts import Case, Role, Session, SessionKind, Staff, UrgentRequest, World
 from bot.rules.profile import (
     CaseRule,
     Citation,
@@ -88,7 +88,7 @@ class _Facts:
     signed_agreements: dict[tuple[str, str], datetime]
     cases: list[Case]
     case_holders: set[str]
-    urgent_requests: list[Any]
+    urgent_requests: list[UrgentRequest]
 
     @classmethod
     def index(cls, world: World, now: datetime) -> _Facts:
@@ -284,8 +284,8 @@ def _group_supervision(profile: Profile, facts: _Facts, calendar: Calendar, now:
         best = _soonest(candidates)
         if best is None:
             continue
-        leads = [p.id for p in members if p.role.value == "supervisor"] or [
-            p.id for p in members if p.role.value == "manager"
+        leads = [p.id for p in members if p.role is Role.SUPERVISOR] or [
+            p.id for p in members if p.role is Role.MANAGER
         ]
         leads = leads or sorted({p.supervisor for p in members if p.supervisor})
         yield _obligation(ObligationKind.GROUP_SUPERVISION, team, None, None, best, now, _notify(*sorted(leads)))
@@ -373,9 +373,10 @@ def _case_discussions(profile: Profile, facts: _Facts, calendar: Calendar, now: 
             if not _case_matches(rule, case):
                 continue
             times = [s.held_at for s in sessions if s.kind in rule.counts]
-            if not times:
-                due = calendar.add(case.allocated_on, rule.first or rule.every)  # type: ignore[arg-type]
-            elif rule.every is not None:
+            opening = rule.first or rule.every
+            if not times and opening is not None:
+                due = calendar.add(case.allocated_on, opening)
+            elif times and rule.every is not None:
                 due = calendar.add(times[-1], rule.every)
             else:
                 continue
