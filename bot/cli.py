@@ -19,7 +19,7 @@ from typing import Any
 from bot.rules.engine import Obligation, obligations_due
 from bot.rules.facts import World
 from bot.rules.profile import Profile, ProfileError, load_profile
-from bot.worldfile import WorldError, check_references, parse_moment, read_csv_export, read_world_file
+from bot.worldfile import WorldError, parse_moment, read_csv_export, read_world_file
 
 EXIT_BAD_INPUT = 2
 
@@ -168,12 +168,8 @@ def _import(args: argparse.Namespace) -> int:
         with session_factory(engine)() as session:
             world = load_world(session)
             for path in args.files:
-                incoming = read_csv_export(path) if path.suffix.lower() == ".csv" else read_world_file(path)
-                world = merge_worlds(world, incoming)
-            try:
-                check_references(world)
-            except WorldError as error:
-                raise WorldError(f"after merging with what the store already holds: {error}") from error
+                read = read_csv_export if path.suffix.lower() == ".csv" else read_world_file
+                world = merge_worlds(world, read(path, known=world))
             summary = import_world(session, world)
             session.commit()
     finally:

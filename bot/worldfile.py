@@ -213,8 +213,11 @@ def _required(value: T | None) -> T:
     return value
 
 
-def parse_world(data: Any, calendar: Calendar | None = None) -> World:
-    """Check and convert a decoded world file into facts; raise WorldError naming the first problem."""
+def parse_world(data: Any, calendar: Calendar | None = None, *, known: World | None = None) -> World:
+    """Check and convert a decoded world file into facts; raise WorldError naming the first problem.
+
+    Ids may also point at facts in `known` (what the store already holds).
+    """
     reader = _Reader(calendar or Calendar())
     top = reader.table(data, "world", ("staff", "sessions", "agreements", "cases", "urgent_requests"))
 
@@ -228,20 +231,22 @@ def parse_world(data: Any, calendar: Calendar | None = None) -> World:
         cases=each("cases", reader.case),
         urgent_requests=each("urgent_requests", reader.urgent),
     )
-    check_references(world)
+    check_references(world, known)
     return world
 
 
-def check_references(world: World) -> None:
-    """Every id a fact points at must exist, and ids must be unique."""
+def check_references(world: World, elsewhere: World | None = None) -> None:
+    """Every id a fact points at must exist here or `elsewhere`, and ids must be unique here."""
     staff_ids: set[str] = set()
     for index, person in enumerate(world.staff):
         if person.id in staff_ids:
             raise WorldError(f'staff[{index}].id: "{person.id}" is used twice')
         staff_ids.add(person.id)
+    other_staff = {person.id for person in elsewhere.staff} if elsewhere else set()
+    other_cases = {case.id for case in elsewhere.cases} if elsewhere else set()
 
     def known(where: str, value: str | None) -> None:
-        if value is not None and value not in staff_ids:
+        if value is not None and value not in staff_ids and value not in other_staff:
             raise WorldError(f'{where}: no such staff id "{value}"')
 
     for index, person in enumerate(world.staff):
@@ -263,7 +268,7 @@ def check_references(world: World) -> None:
             raise WorldError(f'sessions[{index}].id: "{session.id}" is used twice')
         session_ids.add(session.id)
         for case_index, case_id in enumerate(session.cases):
-            if case_id not in case_ids:
+            if case_id not in case_ids and case_id not in other_cases:
                 raise WorldError(f'sessions[{index}].cases[{case_index}]: no such case id "{case_id}"')
     for index, agreement in enumerate(world.agreements):
         known(f"agreements[{index}].supervisee", agreement.supervisee)
@@ -276,8 +281,8 @@ def check_references(world: World) -> None:
         request_ids.add(request.id)
 
 
-def read_world_file(path: Path, calendar: Calendar | None = None) -> World:
-    """Read a world file from disk."""
+def read_world_file(path: Path, calendar: Calendar | None = None, *, known: World | None = None) -> World:
+    """Read a world file from disk; ids may also point at facts in `known`."""
     try:
         raw = path.read_text(encoding="utf-8")
     except OSError as error:
@@ -286,11 +291,14 @@ def read_world_file(path: Path, calendar: Calendar | None = None) -> World:
         data = json.loads(raw)
     except json.JSONDecodeError as error:
         raise WorldError(f"{path}: not valid JSON (line {error.lineno}, column {error.colno}): {error.msg}") from error
-    return parse_world(data, calendar)
+    try:
+        return parse_world(data, calendar, known=known)
+    except WorldError as error:
+        raise WorldError(f"{path}: {error}") from None
 
 
-def read_csv_export(path: Path, calendar: Calendar | None = None) -> World:
-    """Read a CSV export of staff or of cases; the header row says which (columns as in the world file)."""
+def read_csv_export(path: Path, calendar: Calendar | None = None, *, known: World | None = None) -> World:
+    """Read a CSV export of staff or of cases (the header row says which); ids may point into `known`."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as error:
@@ -299,14 +307,20 @@ def read_csv_export(path: Path, calendar: Calendar | None = None) -> World:
     header = set(rows[0].keys()) if rows else set()
     reader = _Reader(calendar or Calendar())
     filled = [{k: v for k, v in row.items() if v not in (None, "")} for row in rows]
-    if {"id", "role", "start_date"} <= header:
-        return World(staff=tuple(reader.staff(row, f"staff[{i}]") for i, row in enumerate(filled)))
-    if {"id", "worker", "category"} <= header:
-        return World(cases=tuple(reader.case(row, f"cases[{i}]") for i, row in enumerate(filled)))
-    raise WorldError(
-        f"{path}: not a staff or cases export (staff need columns id, name, role, start_date; "
-        "cases need id, worker, category, allocated_on)"
-    )
+    try:
+        if {"id", "role", "start_date"} <= header:
+            world = World(staff=tuple(reader.staff(row, f"staff[{i}]") for i, row in enumerate(filled)))
+        elif {"id", "worker", "category"} <= header:
+            world = World(cases=tuple(reader.case(row, f"cases[{i}]") for i, row in enumerate(filled)))
+        else:
+            raise WorldError(
+                "not a staff or cases export (staff need columns id, name, role, start_date; "
+                "cases need id, worker, category, allocated_on)"
+            )
+        check_references(world, known)
+    except WorldError as error:
+        raise WorldError(f"{path}: {error}") from None
+    return world
 
 
 def world_to_json(world: World) -> dict[str, Any]:

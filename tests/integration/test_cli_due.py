@@ -159,7 +159,7 @@ def test_a_bad_world_file_gives_one_line_naming_the_place_and_exit_status_2(
     world_file.write_text(json.dumps(world), encoding="utf-8")
     result = run_bot("due", "--policy", "devon", "--as-of", "2026-11-25", "--world", str(world_file))
     assert result.returncode == 2
-    assert result.stderr.strip() == f"error: {message}"
+    assert result.stderr.strip() == f"error: {world_file}: {message}"
     assert len(result.stderr.strip().splitlines()) == 1
 
 

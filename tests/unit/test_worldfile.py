@@ -139,8 +139,16 @@ def test_csv_exports_of_staff_and_cases_are_read_by_their_columns(tmp_path: Path
     )
     assert [person.id for person in read_csv_export(staff).staff] == ["s1", "p1"]
     assert read_csv_export(staff).staff[1].nqsw is True
-    case = read_csv_export(cases).cases[0]
+    case = read_csv_export(cases, known=read_csv_export(staff)).cases[0]
     assert (case.id, case.age, case.risk and case.risk.value) == ("C-1", 12, "low")
+
+
+def test_a_csv_case_for_a_worker_nobody_knows_is_refused_naming_the_file_and_row(tmp_path: Path) -> None:
+    path = tmp_path / "cases.csv"
+    path.write_text("id,worker,category,allocated_on\nC-1,p404,child_in_care,2026-06-15\n", encoding="utf-8")
+    with pytest.raises(WorldError) as raised:
+        read_csv_export(path)
+    assert str(raised.value) == f'{path}: cases[0].worker: no such staff id "p404"'
 
 
 def test_a_csv_that_is_neither_staff_nor_cases_is_refused(tmp_path: Path) -> None:
