@@ -1,0 +1,1 @@
+"""The store: SQLAlchemy models, repositories and migrations. Never imports the web or bot layers."""

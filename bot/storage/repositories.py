@@ -1,0 +1,777 @@
+"""Small repositories: the only code that builds queries. Each takes an open SQLAlchemy session;
+the caller commits. Rows go in and out as domain dataclasses."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from bot.domain import (
+    Action,
+    ActionStatus,
+    AgreementVersion,
+    AuditEntry,
+    ConversationReference,
+    JournalEntry,
+    Nudge,
+    Outcome,
+    Party,
+    PlannedSession,
+    Record,
+    RecordStatus,
+    Relationship,
+    SessionStatus,
+    UrgentRequestDetail,
+)
+from bot.rules.facts import Case, CaseCategory, Employment, Hours, Risk, Role, Staff
+from bot.storage.models import (
+    ActionRow,
+    AgreementRow,
+    AuditRow,
+    CaseRow,
+    JournalEntryRow,
+    NudgeRow,
+    RecordRow,
+    RelationshipRow,
+    SessionCaseRow,
+    SessionRow,
+    StaffRow,
+    UrgentRequestRow,
+)
+
+
+class NotFound(LookupError):
+    """The record asked for does not exist."""
+
+
+RowT = TypeVar("RowT")
+
+
+def _get(session: Session, model: type[RowT], key: Any) -> RowT:
+    row = session.get(model, key)
+    if row is None:
+        raise NotFound(f"no {model.__name__.removesuffix('Row').lower()} with id {key!r}")
+    return row
+
+
+# ---------------------------------------------------------------------------------------------
+# Staff and who supervises them
+
+
+class StaffRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, staff_id: str) -> StaffRow | None:
+        return self.session.get(StaffRow, staff_id)
+
+    def get_by_teams_id(self, aad_object_id: str) -> StaffRow | None:
+        return self.session.scalar(select(StaffRow).where(StaffRow.aad_object_id == aad_object_id))
+
+    def list_ids(self) -> list[str]:
+        return list(self.session.scalars(select(StaffRow.id).order_by(StaffRow.id)))
+
+    def add(self, person: Staff, *, local_date: Any) -> StaffRow:
+        """Add someone new; `local_date` turns a moment into its local date."""
+        row = StaffRow(id=person.id)
+        self.session.add(row)
+        self._fill(row, person, local_date)
+        return row
+
+    def save(self, person: Staff, *, local_date: Any) -> bool:
+        """Add or update someone's details (not their supervisor); True if anything changed."""
+        row = self.get(person.id)
+        if row is None:
+            self.add(person, local_date=local_date)
+            return True
+        before = _staff_fields(row)
+        self._fill(row, person, local_date)
+        return _staff_fields(row) != before
+
+    @staticmethod
+    def _fill(row: StaffRow, person: Staff, local_date: Any) -> None:
+        row.name = person.name
+        row.role = person.role.value
+        row.employment = person.employment.value
+        row.hours = person.hours.value
+        row.nqsw = person.nqsw
+        row.start_date = local_date(person.start_date)
+        row.team = person.team
+
+    def set_line_manager(self, staff_id: str, line_manager: str | None) -> bool:
+        row = _get(self.session, StaffRow, staff_id)
+        changed = row.line_manager_id != line_manager
+        row.line_manager_id = line_manager
+        return changed
+
+    def link_teams_identity(self, staff_id: str, aad_object_id: str) -> None:
+        _get(self.session, StaffRow, staff_id).aad_object_id = aad_object_id
+
+    def save_conversation(self, staff_id: str, reference: ConversationReference, now: datetime) -> None:
+        row = _get(self.session, StaffRow, staff_id)
+        row.service_url = reference.service_url
+        row.tenant_id = reference.tenant_id
+        row.conversation_id = reference.conversation_id
+        row.conversation_updated_at = now
+        row.unreachable_since = None
+
+    def get_conversation(self, staff_id: str) -> ConversationReference | None:
+        row = _get(self.session, StaffRow, staff_id)
+        if row.service_url is None or row.conversation_id is None:
+            return None
+        return ConversationReference(row.service_url, row.tenant_id, row.conversation_id)
+
+    def mark_unreachable(self, staff_id: str, now: datetime) -> None:
+        _get(self.session, StaffRow, staff_id).unreachable_since = now
+
+    # -- supervisory relationships ----------------------------------------------------------
+
+    def current_supervisor(self, supervisee: str) -> Relationship | None:
+        row = self._open_relationship(supervisee)
+        return _relationship(row) if row else None
+
+    def set_supervisor(self, supervisee: str, supervisor: str | None, since: date) -> bool:
+        """Make `supervisor` the supervisor from `since`, closing the old relationship; True if changed."""
+        current = self._open_relationship(supervisee)
+        if current is not None and current.supervisor_id == supervisor:
+            if current.started_on == since:
+                return False
+            current.started_on = since
+            return True
+        if current is not None:
+            current.ended_on = since
+        if supervisor is not None:
+            self.session.add(RelationshipRow(supervisee_id=supervisee, supervisor_id=supervisor, started_on=since))
+        return current is not None or supervisor is not None
+
+    def add_cover(self, supervisee: str, supervisor: str, since: date, until: date) -> None:
+        self.session.add(
+            RelationshipRow(
+                supervisee_id=supervisee, supervisor_id=supervisor, started_on=since, is_cover=True, cover_until=until
+            )
+        )
+
+    def cover_on(self, supervisee: str, day: date) -> Relationship | None:
+        """Who covers for the supervisor on `day`, if anyone."""
+        row = self.session.scalar(
+            select(RelationshipRow)
+            .where(
+                RelationshipRow.supervisee_id == supervisee,
+                RelationshipRow.is_cover.is_(True),
+                RelationshipRow.started_on <= day,
+                RelationshipRow.cover_until >= day,
+            )
+            .order_by(RelationshipRow.started_on.desc())
+        )
+        return _relationship(row) if row else None
+
+    def history(self, supervisee: str) -> list[Relationship]:
+        rows = self.session.scalars(
+            select(RelationshipRow)
+            .where(RelationshipRow.supervisee_id == supervisee)
+            .order_by(RelationshipRow.started_on, RelationshipRow.id)
+        )
+        return [_relationship(row) for row in rows]
+
+    def _open_relationship(self, supervisee: str) -> RelationshipRow | None:
+        return self.session.scalar(
+            select(RelationshipRow).where(
+                RelationshipRow.supervisee_id == supervisee,
+                RelationshipRow.ended_on.is_(None),
+                RelationshipRow.is_cover.is_(False),
+            )
+        )
+
+
+def _staff_fields(row: StaffRow) -> tuple[Any, ...]:
+    return (row.name, row.role, row.employment, row.hours, row.nqsw, row.start_date, row.team)
+
+
+def _relationship(row: RelationshipRow) -> Relationship:
+    return Relationship(
+        row.supervisee_id, row.supervisor_id, row.started_on, row.ended_on, row.is_cover, row.cover_until
+    )
+
+
+def staff_from_row(row: StaffRow, supervisor: str | None, supervisor_since: datetime | None, start: datetime) -> Staff:
+    """The rules' view of a staff row."""
+    return Staff(
+        id=row.id,
+        name=row.name,
+        role=Role(row.role),
+        employment=Employment(row.employment),
+        hours=Hours(row.hours),
+        nqsw=row.nqsw,
+        start_date=start,
+        supervisor=supervisor,
+        supervisor_since=supervisor_since,
+        line_manager=row.line_manager_id,
+        team=row.team,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Agreements
+
+
+class AgreementRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add_version(self, supervisee: str, supervisor: str, content: dict[str, Any], now: datetime) -> AgreementVersion:
+        """Start a new version (the history is kept); unsigned until both sign."""
+        latest = self.session.scalar(
+            select(func.max(AgreementRow.version)).where(
+                AgreementRow.supervisee_id == supervisee, AgreementRow.supervisor_id == supervisor
+            )
+        )
+        row = AgreementRow(
+            supervisee_id=supervisee,
+            supervisor_id=supervisor,
+            version=(latest or 0) + 1,
+            content=content,
+            created_at=now,
+        )
+        self.session.add(row)
+        self.session.flush()
+        return _agreement(row)
+
+    def sign(self, agreement_id: int, party: Party, now: datetime) -> AgreementVersion:
+        row = _get(self.session, AgreementRow, agreement_id)
+        if party is Party.SUPERVISEE:
+            row.supervisee_signed_at = now
+        else:
+            row.supervisor_signed_at = now
+        return _agreement(row)
+
+    def versions(self, supervisee: str, supervisor: str) -> list[AgreementVersion]:
+        rows = self.session.scalars(
+            select(AgreementRow)
+            .where(AgreementRow.supervisee_id == supervisee, AgreementRow.supervisor_id == supervisor)
+            .order_by(AgreementRow.version)
+        )
+        return [_agreement(row) for row in rows]
+
+    def latest_signed(self, supervisee: str, supervisor: str) -> AgreementVersion | None:
+        signed = [v for v in self.versions(supervisee, supervisor) if v.signed_at is not None]
+        return max(signed, key=lambda v: v.signed_at or v.created_at, default=None)
+
+
+def _agreement(row: AgreementRow) -> AgreementVersion:
+    return AgreementVersion(
+        row.id,
+        row.supervisee_id,
+        row.supervisor_id,
+        row.version,
+        dict(row.content),
+        row.created_at,
+        row.supervisee_signed_at,
+        row.supervisor_signed_at,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Cases and the actions carried forward on them
+
+
+class CaseRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def save(self, case: Case, allocated_on: date) -> bool:
+        """Add or update a case (known only by its ID); True if anything changed."""
+        row = self.session.get(CaseRow, case.id)
+        values = (case.worker, case.category.value, allocated_on, case.risk.value if case.risk else None, case.age)
+        if row is not None and (row.worker_id, row.category, row.allocated_on, row.risk, row.age) == values:
+            return False
+        if row is None:
+            row = CaseRow(id=case.id)
+            self.session.add(row)
+        row.worker_id, row.category, row.allocated_on, row.risk, row.age = values
+        row.closed_on = None
+        return True
+
+    def get(self, case_id: str) -> CaseRow | None:
+        return self.session.get(CaseRow, case_id)
+
+    def open_for_worker(self, worker: str) -> list[str]:
+        return list(
+            self.session.scalars(
+                select(CaseRow.id).where(CaseRow.worker_id == worker, CaseRow.closed_on.is_(None)).order_by(CaseRow.id)
+            )
+        )
+
+    def close(self, case_id: str, on: date) -> None:
+        _get(self.session, CaseRow, case_id).closed_on = on
+
+
+def case_from_row(row: CaseRow, allocated_on: datetime) -> Case:
+    """The rules' view of a case row."""
+    return Case(
+        id=row.id,
+        worker=row.worker_id,
+        category=CaseCategory(row.category),
+        allocated_on=allocated_on,
+        risk=Risk(row.risk) if row.risk else None,
+        age=row.age,
+    )
+
+
+class ActionRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, case_id: str, text: str, owner: str, due_on: date | None, raised_in: int | None = None) -> Action:
+        row = ActionRow(
+            case_id=case_id,
+            text=text,
+            owner=owner,
+            due_on=due_on,
+            status=ActionStatus.OPEN.value,
+            raised_in_record_id=raised_in,
+        )
+        self.session.add(row)
+        self.session.flush()
+        return _action(row)
+
+    def open_for_case(self, case_id: str) -> list[Action]:
+        """The actions still open for a child, to bring forward to the next discussion."""
+        rows = self.session.scalars(
+            select(ActionRow)
+            .where(ActionRow.case_id == case_id, ActionRow.status == ActionStatus.OPEN.value)
+            .order_by(ActionRow.id)
+        )
+        return [_action(row) for row in rows]
+
+    def close(self, action_id: int, status: ActionStatus, reason: str | None, record_id: int | None) -> Action:
+        row = _get(self.session, ActionRow, action_id)
+        row.status, row.reason, row.closed_in_record_id = status.value, reason, record_id
+        return _action(row)
+
+
+def _action(row: ActionRow) -> Action:
+    return Action(
+        row.id,
+        row.case_id,
+        row.text,
+        row.owner,
+        row.due_on,
+        ActionStatus(row.status),
+        row.reason,
+        row.raised_in_record_id,
+        row.closed_in_record_id,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Sessions: planned, held, cancelled and rebooked
+
+
+class SessionRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def plan(
+        self,
+        session_id: str,
+        supervisee: str | None,
+        supervisor: str | None,
+        kind: str,
+        planned_for: datetime,
+        *,
+        team: str | None = None,
+        rebooked_from: str | None = None,
+    ) -> PlannedSession:
+        row = SessionRow(
+            id=session_id,
+            supervisee_id=supervisee,
+            supervisor_id=supervisor,
+            kind=kind,
+            status=SessionStatus.PLANNED.value,
+            planned_for=planned_for,
+            team=team,
+            rebooked_from_id=rebooked_from,
+        )
+        self.session.add(row)
+        self.session.flush()
+        return self.get(session_id)
+
+    def hold(self, session_id: str, held_at: datetime, cases: Sequence[str] = ()) -> PlannedSession:
+        row = _get(self.session, SessionRow, session_id)
+        row.status, row.held_at = SessionStatus.HELD.value, held_at
+        self.set_cases(session_id, cases)
+        return self.get(session_id)
+
+    def cancel(self, session_id: str) -> PlannedSession:
+        _get(self.session, SessionRow, session_id).status = SessionStatus.CANCELLED.value
+        return self.get(session_id)
+
+    def rebook(self, session_id: str, new_id: str, planned_for: datetime) -> PlannedSession:
+        """Cancel a session and plan its replacement at once, remembering which it replaces."""
+        old = self.cancel(session_id)
+        return self.plan(
+            new_id, old.supervisee, old.supervisor, old.kind, planned_for, team=old.team, rebooked_from=session_id
+        )
+
+    def mark_recorded(self, session_id: str, at: datetime) -> None:
+        _get(self.session, SessionRow, session_id).recorded_at = at
+
+    def mark_signed_off(self, session_id: str, at: datetime) -> None:
+        _get(self.session, SessionRow, session_id).signed_off_at = at
+
+    def set_cases(self, session_id: str, cases: Sequence[str]) -> bool:
+        current = set(
+            self.session.scalars(select(SessionCaseRow.case_id).where(SessionCaseRow.session_id == session_id))
+        )
+        wanted = set(cases)
+        for case_id in current - wanted:
+            self.session.delete(self.session.get(SessionCaseRow, (session_id, case_id)))
+        self.session.add_all(SessionCaseRow(session_id=session_id, case_id=case_id) for case_id in wanted - current)
+        return current != wanted
+
+    def get(self, session_id: str) -> PlannedSession:
+        row = _get(self.session, SessionRow, session_id)
+        cases = self.session.scalars(
+            select(SessionCaseRow.case_id)
+            .where(SessionCaseRow.session_id == session_id)
+            .order_by(SessionCaseRow.case_id)
+        )
+        return PlannedSession(
+            row.id,
+            row.supervisee_id,
+            row.supervisor_id,
+            row.kind,
+            SessionStatus(row.status),
+            row.planned_for,
+            row.held_at,
+            row.rebooked_from_id,
+            row.team,
+            row.recorded_at,
+            row.signed_off_at,
+            tuple(cases),
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Records (versions of form answers) and journal entries
+
+
+class RecordRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def save_draft(
+        self,
+        form: str,
+        author: str,
+        answers: dict[str, Any],
+        now: datetime,
+        *,
+        thread: str | None = None,
+        session_id: str | None = None,
+    ) -> Record:
+        """Keep what was typed: update the thread's open draft, or start a new version after a final one."""
+        latest = self.latest(thread) if thread else None
+        if latest is not None and latest.status is RecordStatus.DRAFT:
+            row = _get(self.session, RecordRow, latest.id)
+            row.answers, row.updated_at = answers, now
+            return _record(row)
+        row = RecordRow(
+            thread=thread or uuid.uuid4().hex,
+            version=(latest.version + 1) if latest else 1,
+            form=form,
+            author_id=author,
+            session_id=session_id if session_id else (latest.session_id if latest else None),
+            status=RecordStatus.DRAFT.value,
+            answers=answers,
+            created_at=now,
+            updated_at=now,
+        )
+        self.session.add(row)
+        self.session.flush()
+        return _record(row)
+
+    def finalise(self, record_id: int, now: datetime) -> Record:
+        row = _get(self.session, RecordRow, record_id)
+        row.status, row.updated_at = RecordStatus.FINAL.value, now
+        return _record(row)
+
+    def sign(self, record_id: int, party: Party, now: datetime) -> Record:
+        row = _get(self.session, RecordRow, record_id)
+        if party is Party.SUPERVISEE:
+            row.supervisee_signed_at = now
+        else:
+            row.supervisor_signed_at = now
+        return _record(row)
+
+    def latest(self, thread: str) -> Record | None:
+        row = self.session.scalar(
+            select(RecordRow).where(RecordRow.thread == thread).order_by(RecordRow.version.desc())
+        )
+        return _record(row) if row else None
+
+    def history(self, thread: str) -> list[Record]:
+        rows = self.session.scalars(select(RecordRow).where(RecordRow.thread == thread).order_by(RecordRow.version))
+        return [_record(row) for row in rows]
+
+    def drafts_by(self, author: str) -> list[Record]:
+        rows = self.session.scalars(
+            select(RecordRow)
+            .where(RecordRow.author_id == author, RecordRow.status == RecordStatus.DRAFT.value)
+            .order_by(RecordRow.updated_at.desc())
+        )
+        return [_record(row) for row in rows]
+
+
+def _record(row: RecordRow) -> Record:
+    return Record(
+        row.id,
+        row.thread,
+        row.version,
+        row.form,
+        row.author_id,
+        RecordStatus(row.status),
+        dict(row.answers),
+        row.created_at,
+        row.updated_at,
+        row.session_id,
+        row.supervisee_signed_at,
+        row.supervisor_signed_at,
+    )
+
+
+class JournalRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, author: str, answers: dict[str, Any], now: datetime) -> JournalEntry:
+        row = JournalEntryRow(author_id=author, answers=answers, created_at=now, updated_at=now)
+        self.session.add(row)
+        self.session.flush()
+        return _journal(row)
+
+    def update(self, entry_id: int, answers: dict[str, Any], now: datetime) -> JournalEntry:
+        row = _get(self.session, JournalEntryRow, entry_id)
+        row.answers, row.updated_at = answers, now
+        return _journal(row)
+
+    def share(self, entry_id: int, record_id: int, now: datetime) -> JournalEntry:
+        row = _get(self.session, JournalEntryRow, entry_id)
+        row.shared_at, row.record_id = now, record_id
+        return _journal(row)
+
+    def get_for(self, entry_id: int, viewer: str, supervisees: Sequence[str] = ()) -> JournalEntry | None:
+        """An entry if `viewer` may read it: its author always; their supervisor only once shared."""
+        row = self.session.get(JournalEntryRow, entry_id)
+        if row is None:
+            return None
+        if row.author_id == viewer or (row.shared_at is not None and row.author_id in supervisees):
+            return _journal(row)
+        return None
+
+    def by_author(self, author: str) -> list[JournalEntry]:
+        rows = self.session.scalars(
+            select(JournalEntryRow).where(JournalEntryRow.author_id == author).order_by(JournalEntryRow.created_at)
+        )
+        return [_journal(row) for row in rows]
+
+
+def _journal(row: JournalEntryRow) -> JournalEntry:
+    return JournalEntry(
+        row.id, row.author_id, dict(row.answers), row.created_at, row.updated_at, row.shared_at, row.record_id
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Urgent requests
+
+
+class UrgentRequestRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def save(self, request: UrgentRequestDetail) -> bool:
+        """Add or update a request; True if anything changed."""
+        row = self.session.get(UrgentRequestRow, request.id)
+        values = {
+            "requester_id": request.requester,
+            "requested_at": request.requested_at,
+            "about": request.about,
+            "case_id": request.case_id,
+            "free_at": request.free_at,
+            "acknowledged_at": request.acknowledged_at,
+            "acknowledged_by": request.acknowledged_by,
+            "closed_at": request.closed_at,
+            "session_id": request.session_id,
+        }
+        if row is None:
+            self.session.add(UrgentRequestRow(id=request.id, **values))
+            return True
+        changed = any(getattr(row, key) != value for key, value in values.items())
+        for key, value in values.items():
+            setattr(row, key, value)
+        return changed
+
+    def get(self, request_id: str) -> UrgentRequestDetail | None:
+        row = self.session.get(UrgentRequestRow, request_id)
+        return _urgent(row) if row else None
+
+    def acknowledge(self, request_id: str, by: str, now: datetime) -> UrgentRequestDetail:
+        row = _get(self.session, UrgentRequestRow, request_id)
+        row.acknowledged_at, row.acknowledged_by = now, by
+        return _urgent(row)
+
+    def close(self, request_id: str, session_id: str | None, now: datetime) -> UrgentRequestDetail:
+        row = _get(self.session, UrgentRequestRow, request_id)
+        row.closed_at, row.session_id = now, session_id
+        return _urgent(row)
+
+
+def _urgent(row: UrgentRequestRow) -> UrgentRequestDetail:
+    return UrgentRequestDetail(
+        row.id,
+        row.requester_id,
+        row.requested_at,
+        row.about,
+        row.case_id,
+        row.free_at,
+        row.acknowledged_at,
+        row.acknowledged_by,
+        row.closed_at,
+        row.session_id,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The nudge outbox: exactly-once delivery comes from its unique key, not from memory
+
+
+class OutboxRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def enqueue(
+        self,
+        obligation_kind: str,
+        subject: str,
+        stage: str,
+        recipient: str,
+        due: datetime,
+        payload: dict[str, Any],
+        now: datetime,
+    ) -> bool:
+        """Queue a nudge unless the same one is already queued or sent; True if it was new."""
+        values = {
+            "obligation_kind": obligation_kind,
+            "subject": subject,
+            "stage": stage,
+            "recipient_id": recipient,
+            "due": due,
+            "payload": payload,
+            "created_at": now,
+            "attempts": 0,
+        }
+        dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
+        statement = dialect.insert(NudgeRow).values(**values).on_conflict_do_nothing()
+        result = self.session.execute(statement)
+        return bool(getattr(result, "rowcount", 0))
+
+    def claim(self, worker: str, limit: int, now: datetime) -> list[Nudge]:
+        """Take up to `limit` unsent, unclaimed nudges for `worker` (skipping rows another worker holds)."""
+        query = (
+            select(NudgeRow)
+            .where(NudgeRow.sent_at.is_(None), NudgeRow.claimed_at.is_(None))
+            .order_by(NudgeRow.due, NudgeRow.id)
+            .limit(limit)
+        )
+        if self.session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        rows = list(self.session.scalars(query))
+        for row in rows:
+            row.claimed_at, row.claimed_by = now, worker
+        self.session.flush()
+        return [_nudge(row) for row in rows]
+
+    def release_stale_claims(self, older_than: datetime) -> int:
+        """Return claims left by a sender that stopped before sending, so they are sent once after all."""
+        result = self.session.execute(
+            update(NudgeRow)
+            .where(NudgeRow.sent_at.is_(None), NudgeRow.claimed_at < older_than)
+            .values(claimed_at=None, claimed_by=None)
+        )
+        return int(getattr(result, "rowcount", 0))
+
+    def mark_sent(self, nudge_id: int, now: datetime) -> None:
+        row = _get(self.session, NudgeRow, nudge_id)
+        row.sent_at = now
+        row.attempts += 1
+
+    def mark_failed(self, nudge_id: int, error: str, now: datetime) -> None:
+        """Note a failed attempt and release the claim so it is tried again."""
+        row = _get(self.session, NudgeRow, nudge_id)
+        row.attempts += 1
+        row.last_error = error[:2000]
+        row.claimed_at, row.claimed_by = None, None
+
+    def get(self, nudge_id: int) -> Nudge:
+        return _nudge(_get(self.session, NudgeRow, nudge_id))
+
+    def count(self) -> int:
+        return int(self.session.scalar(select(func.count()).select_from(NudgeRow)) or 0)
+
+
+def _nudge(row: NudgeRow) -> Nudge:
+    return Nudge(
+        row.id,
+        row.obligation_kind,
+        row.subject,
+        row.stage,
+        row.recipient_id,
+        row.due,
+        dict(row.payload),
+        row.created_at,
+        row.claimed_at,
+        row.claimed_by,
+        row.sent_at,
+        row.attempts,
+        row.last_error,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The audit log
+
+
+class AuditRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, entry: AuditEntry) -> None:
+        self.session.add(
+            AuditRow(
+                at=entry.at,
+                actor=entry.actor,
+                action=entry.action,
+                target_type=entry.target_type,
+                target_id=entry.target_id,
+                outcome=entry.outcome.value,
+                detail=entry.detail,
+            )
+        )
+
+    def for_target(self, target_type: str, target_id: str) -> list[AuditEntry]:
+        rows = self.session.scalars(
+            select(AuditRow)
+            .where(AuditRow.target_type == target_type, AuditRow.target_id == target_id)
+            .order_by(AuditRow.at, AuditRow.id)
+        )
+        return [
+            AuditEntry(r.at, r.actor, r.action, r.target_type, r.target_id, Outcome(r.outcome), dict(r.detail))
+            for r in rows
+        ]
