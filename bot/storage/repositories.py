@@ -678,9 +678,8 @@ class OutboxRepository:
             "attempts": 0,
         }
         dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(NudgeRow).values(**values).on_conflict_do_nothing()
-        result = self.session.execute(statement)
-        return bool(getattr(result, "rowcount", 0))
+        statement = dialect.insert(NudgeRow).values(**values).on_conflict_do_nothing().returning(NudgeRow.id)
+        return self.session.execute(statement).scalar() is not None
 
     def claim(self, worker: str, limit: int, now: datetime) -> list[Nudge]:
         """Take up to `limit` unsent, unclaimed nudges for `worker` (skipping rows another worker holds)."""
