@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 from datetime import datetime, timedelta
+
+import pytest
 
 from bot.rules.facts import Employment, Hours
 from tests.builders import at, case, due_of, find, held, obligations, only_rule, signed, urgent, worker
@@ -178,7 +178,7 @@ def test_a_newly_allocated_child_is_discussed_upon_allocation(allocated: datetim
 
 @rule("devon", "every-open-child-monthly")
 def test_every_open_child_is_discussed_at_least_once_a_month() -> None:
-    """§5.1: "every child open to Children's Social Care or Early Help teams ... should be discussed at least once per month"."""
+    """§5.1: "every child open to Children's Social Care or Early Help teams ... discussed at least once per month"."""
     found = due_of(
         "devon",
         "case_discussion",
