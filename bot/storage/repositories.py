@@ -60,6 +60,14 @@ def _get(session: Session, model: type[RowT], key: Any) -> RowT:
     return row
 
 
+def _sign(row: AgreementRow | RecordRow, party: Party, now: datetime) -> None:
+    """Record one party's signature on an agreement or a record."""
+    if party is Party.SUPERVISEE:
+        row.supervisee_signed_at = now
+    else:
+        row.supervisor_signed_at = now
+
+
 # ---------------------------------------------------------------------------------------------
 # Staff and who supervises them
 
@@ -244,10 +252,7 @@ class AgreementRepository:
 
     def sign(self, agreement_id: int, party: Party, now: datetime) -> AgreementVersion:
         row = _get(self.session, AgreementRow, agreement_id)
-        if party is Party.SUPERVISEE:
-            row.supervisee_signed_at = now
-        else:
-            row.supervisor_signed_at = now
+        _sign(row, party, now)
         return _agreement(row)
 
     def versions(self, supervisee: str, supervisor: str) -> list[AgreementVersion]:
@@ -504,10 +509,7 @@ class RecordRepository:
 
     def sign(self, record_id: int, party: Party, now: datetime) -> Record:
         row = _get(self.session, RecordRow, record_id)
-        if party is Party.SUPERVISEE:
-            row.supervisee_signed_at = now
-        else:
-            row.supervisor_signed_at = now
+        _sign(row, party, now)
         return _record(row)
 
     def latest(self, thread: str) -> Record | None:
