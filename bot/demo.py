@@ -76,20 +76,21 @@ def demo_world(today: date, calendar: Calendar | None = None) -> World:
         Session("S-01", "p1", "s1", SessionKind.PERSONAL, at(-33, 10), at(-33, 16), ("C-1001", "C-1002")),
         Session("S-02", "p1", "s1", SessionKind.CASE, at(-5, 14), None, ("C-1001", "C-1002", "C-1003")),
         Session("S-03", "p2", "s1", SessionKind.PERSONAL, at(-8, 10), at(-8, 12)),
-        Session("S-04", "p3", "s1", SessionKind.CASE, at(-20, 11), at(-19, 9), ("C-1005",)),
+        Session("S-04", "p3", "s1", SessionKind.PERSONAL, at(-20, 11), at(-19, 9), ("C-1005", "C-1006")),
         Session("S-05", "p4", "s2", SessionKind.PERSONAL, at(-26, 9), at(-25, 9), ("C-1007", "C-1008")),
-        Session("S-06", "p5", "s2", SessionKind.PERSONAL, at(-45, 13), at(-44, 10), ("C-1009", "C-1010")),
+        Session("S-06", "p5", "s2", SessionKind.PERSONAL, at(-45, 13), at(-44, 10), ("C-1009", "C-1010", "C-1011")),
         Session("S-07", "p4", "s2", SessionKind.REFLECTIVE, at(-9, 15), at(-9, 17)),
         Session("S-08", None, "s1", SessionKind.GROUP, at(-14, 10), at(-14, 12), team="north"),
+        Session("S-11", None, "s2", SessionKind.GROUP, at(-38, 14), at(-38, 16), team="south"),
         Session("S-09", "s1", "m1", SessionKind.PERSONAL, at(-24, 9), at(-24, 11)),
         Session("S-10", "s2", "m1", SessionKind.PERSONAL, at(-40, 9), at(-39, 11)),
     )
     agreements = (
         Agreement("p1", "s1", at(-380, 11)),
         Agreement("p4", "s2", at(-290, 11)),
-        Agreement("p5", "s2", at(-480, 11)),
-        Agreement("s1", "m1", at(-880, 11)),
-        Agreement("s2", "m1", at(-690, 11)),
+        Agreement("p5", "s2", at(-200, 11)),
+        Agreement("s1", "m1", at(-300, 11)),
+        Agreement("s2", "m1", at(-100, 11)),
         Agreement("p3", "s1", at(-55, 11)),
     )
     urgent = (UrgentRequest("U-1", "p5", at(-1, 16)),)
