@@ -16,12 +16,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
 from bot.rules.engine import Obligation, obligations_due
 from bot.rules.facts import World
 from bot.rules.profile import Profile, ProfileError, load_profile
 from bot.worldfile import WorldError, parse_moment, read_csv_export, read_world_file
 
 EXIT_BAD_INPUT = 2
+EXIT_UNAVAILABLE = 1
 
 
 class UsageError(ValueError):
@@ -38,6 +41,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, ProfileError, WorldError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except ArgumentError:
+        print("error: --database: not a database address (for example sqlite:///var/companion.db)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except SQLAlchemyError as error:
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        print(f"error: the database could not be used: {reason}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
 
 
 def _parser() -> argparse.ArgumentParser:

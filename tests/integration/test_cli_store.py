@@ -81,3 +81,31 @@ def test_the_demo_loads_a_team_and_shows_what_is_due_today(sqlite_url: str) -> N
     assert "Urgent supervision" in result.stdout
     again = run_bot("demo", "--database", sqlite_url)
     assert again.returncode == 0, again.stderr
+
+
+def test_a_malformed_database_address_gets_one_line_and_exit_status_2() -> None:
+    result = run_bot("due", "--policy", "devon", "--as-of", AS_OF, "--database", "nonsense")
+    assert result.returncode == 2
+    assert result.stderr.strip() == "error: --database: not a database address (for example sqlite:///var/companion.db)"
+
+
+def test_an_unreachable_database_gets_one_line_and_no_traceback() -> None:
+    result = run_bot(
+        "due", "--policy", "devon", "--as-of", AS_OF, "--database", "postgresql+psycopg://postgres@127.0.0.1:9/nowhere"
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: the database could not be used: ")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_the_sqlite_store_uses_write_ahead_logging_and_enforces_foreign_keys(sqlite_url: str) -> None:
+    from sqlalchemy import text
+
+    from bot.storage.db import create_engine_for
+
+    engine = create_engine_for(sqlite_url)
+    with engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    engine.dispose()
