@@ -18,9 +18,11 @@ from typing import Any
 
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
+from bot.config import ConfigError
 from bot.rules.engine import Obligation, obligations_due
 from bot.rules.facts import World
 from bot.rules.profile import Profile, ProfileError, load_profile
+from bot.wording import duty_name
 from bot.worldfile import WorldError, parse_moment, read_csv_export, read_world_file
 
 EXIT_BAD_INPUT = 2
@@ -38,7 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result: int = args.run(args)
         return result
-    except (UsageError, ProfileError, WorldError) as error:
+    except (UsageError, ProfileError, WorldError, ConfigError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except ArgumentError:
@@ -69,6 +71,15 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("files", nargs="+", type=Path, metavar="FILE")
     load.add_argument("--database", help="database address (default: DATABASE_URL, else the local SQLite file)")
     load.set_defaults(run=_import)
+
+    serve = commands.add_parser("run", help="start the bot on this computer for Teams or a local Teams client")
+    serve.add_argument(
+        "--demo", action="store_true", help="load the demo team and let anyone try the bot as one of them"
+    )
+    serve.add_argument("--database", help="database address (default: DATABASE_URL, else the local SQLite file)")
+    serve.add_argument("--policy", help="policy profile (default: POLICY, else devon)")
+    serve.add_argument("--port", type=int, help="port to listen on (default: PORT, else 3978)")
+    serve.set_defaults(run=_serve)
 
     demo = commands.add_parser("demo", help="load the demo team into the store and show what is due today")
     demo.add_argument("--database", help="database address (default: DATABASE_URL, else the local SQLite file)")
@@ -109,20 +120,6 @@ def _as_of(text: str, profile: Profile) -> datetime:
         raise UsageError(f'--as-of: not a date or a date-time with offset: "{text}"') from None
 
 
-_KIND_WORDS = {
-    "agreement": "Supervision agreement",
-    "personal_supervision": "Personal supervision",
-    "case_supervision": "Case supervision",
-    "case_discussion": "Case discussion",
-    "recording": "Record the session",
-    "sign_off": "Sign the record",
-    "reflective_supervision": "Reflective supervision",
-    "group_supervision": "Group supervision",
-    "observed_practice": "Observed practice",
-    "urgent_supervision": "Urgent supervision",
-}
-
-
 def _table(found: Sequence[Obligation], world: World) -> str:
     names = {person.id: person.name for person in world.staff}
     rows = [("Due", "Status", "What", "About", "Who", "Tell")]
@@ -131,7 +128,7 @@ def _table(found: Sequence[Obligation], world: World) -> str:
             (
                 o.due.strftime("%a %d %b %Y %H:%M"),
                 "Overdue" if o.overdue else "Due",
-                _KIND_WORDS[o.kind.value],
+                duty_name(o.kind.value),
                 o.subject,
                 names.get(o.supervisee or "", o.supervisee or "(team)"),
                 ", ".join(o.notify),
@@ -204,6 +201,48 @@ def merge_worlds(base: World, incoming: World) -> World:
         cases=merged(base.cases, incoming.cases, lambda c: c.id),
         urgent_requests=merged(base.urgent_requests, incoming.urgent_requests, lambda r: r.id),
     )
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import logging
+
+    from aiohttp import web
+
+    from bot.app import create_app
+    from bot.clock import SystemClock
+    from bot.config import Settings
+    from bot.demo import demo_world
+    from bot.storage.db import create_engine_for, migrate, session_factory
+    from bot.storage.world import import_world
+
+    overrides: dict[str, object] = {"demo": True} if args.demo else {}
+    overrides |= {
+        key: value
+        for key, value in (("database_url", args.database), ("policy", args.policy), ("port", args.port))
+        if value
+    }
+    settings = Settings.from_environment(**overrides)
+    settings.check()
+    profile = load_profile(settings.policy)
+    migrate(settings.database_url)
+    if settings.demo:
+        engine = create_engine_for(settings.database_url)
+        try:
+            with session_factory(engine)() as session:
+                import_world(session, demo_world(profile.calendar.local(SystemClock().now()).date(), profile.calendar))
+                session.commit()
+        finally:
+            engine.dispose()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    address = f"http://{settings.host}:{settings.port}/api/messages"
+    print(f"The supervision companion is listening at {address} under the {profile.title} policy.")
+    if settings.anonymous:
+        print("It runs without a Microsoft app id, so only a Teams client on this computer can talk to it:")
+        print(f"point Microsoft 365 Agents Playground (or the Bot Framework Emulator) at {address}.")
+    if settings.demo:
+        print("Demo mode: say hello and pick a demo person to try it as. Press Ctrl+C to stop.")
+    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+    return 0
 
 
 def _demo(args: argparse.Namespace) -> int:

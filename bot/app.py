@@ -1,0 +1,124 @@
+"""The web app: `POST /api/messages` for Teams through the Bot Framework's CloudAdapter, and `GET /healthz`.
+
+`create_app(settings)` builds everything; nothing is constructed at import time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from types import SimpleNamespace
+from typing import Any
+
+from aiohttp import web
+from botbuilder.core import TurnContext
+from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from sqlalchemy import Engine
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.dialogs.companion_bot import CompanionBot
+from bot.rules.profile import load_profile
+from bot.service import Companion
+from bot.storage.db import create_engine_for, is_reachable, session_factory
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 256 * 1024
+
+ENGINE = web.AppKey("engine", Engine)
+ADAPTER = web.AppKey("adapter", CloudAdapter)
+BOT = web.AppKey("bot", CompanionBot)
+COMPANION = web.AppKey("companion", Companion)
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Application:
+    """The aiohttp application for these settings."""
+    settings.check()
+    engine = create_engine_for(settings.database_url)
+    companion = Companion(
+        sessions=session_factory(engine),
+        profile=load_profile(settings.policy),
+        clock=clock or SystemClock(),
+        demo=settings.demo,
+    )
+    credentials = SimpleNamespace(
+        APP_ID=settings.app_id,
+        APP_PASSWORD=settings.app_password,
+        APP_TYPE=settings.app_type,
+        APP_TENANTID=settings.app_tenant_id,
+    )
+    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(credentials))
+    adapter.on_turn_error = _on_turn_error
+
+    app = web.Application(client_max_size=MAX_BODY)
+    app[ENGINE] = engine
+    app[ADAPTER] = adapter
+    app[BOT] = CompanionBot(companion)
+    app[COMPANION] = companion
+    app.router.add_post("/api/messages", _messages)
+    app.router.add_get("/healthz", _healthz)
+    app.on_cleanup.append(_dispose)
+    return app
+
+
+async def _messages(request: web.Request) -> web.StreamResponse:
+    if "application/json" not in request.headers.get("Content-Type", ""):
+        return _problem(415, "Messages must be sent as JSON.")
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return _problem(400, "The message is not valid JSON.")
+    except web.HTTPRequestEntityTooLarge:
+        return _problem(413, f"The message is larger than {MAX_BODY // 1024} KB.")
+    problem = _malformed(body)
+    if problem:
+        return _problem(400, problem)
+    try:
+        response = await request.app[ADAPTER].process(request, request.app[BOT])
+    except web.HTTPException as refusal:
+        return _problem(refusal.status, refusal.reason or "The message was refused.")
+    return response or web.Response(status=201)
+
+
+def _malformed(body: Any) -> str | None:
+    """Why an activity cannot be handled, or None."""
+    if not isinstance(body, dict):
+        return "The message must be a JSON object."
+    if not isinstance(body.get("type"), str) or not body["type"]:
+        return "The message has no type."
+    sender = body.get("from")
+    if not isinstance(sender, dict) or not isinstance(sender.get("id"), str) or not sender["id"]:
+        return "The message does not say who sent it."
+    conversation = body.get("conversation")
+    if not isinstance(conversation, dict) or not isinstance(conversation.get("id"), str):
+        return "The message does not say which conversation it belongs to."
+    if not isinstance(body.get("serviceUrl"), str) or not body["serviceUrl"].startswith(("http://", "https://")):
+        return "The message does not say where to reply."
+    for key in ("text", "value", "channelData"):
+        if key in body and body[key] is not None and not isinstance(body[key], str | dict | list):
+            return f"The message's {key} has the wrong type."
+    return None
+
+
+def _problem(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+async def _healthz(request: web.Request) -> web.Response:
+    reachable = await asyncio.to_thread(is_reachable, request.app[ENGINE])
+    if reachable:
+        return web.json_response({"status": "ok"})
+    return web.json_response({"status": "the database cannot be reached"}, status=503)
+
+
+async def _on_turn_error(turn_context: TurnContext, error: Exception) -> None:
+    log.exception("A turn failed", exc_info=error)
+    await turn_context.send_activity(
+        "Sorry, something went wrong on my side. Nothing you sent has been lost; please try again in a moment."
+    )
+
+
+async def _dispose(app: web.Application) -> None:
+    app[ENGINE].dispose()

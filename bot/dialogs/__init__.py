@@ -1,0 +1,1 @@
+"""Conversation flows at the Teams edge. They collect and prompt; the service does the work."""

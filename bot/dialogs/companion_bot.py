@@ -1,0 +1,164 @@
+"""The bot's conversation: welcome on install, help, `due`, and the demo's "try as".
+
+```mermaid
+stateDiagram-v2
+    [*] --> Identify: any message or card press
+    Identify --> NotSetUp: Teams identity unknown
+    NotSetUp --> Identify: demo only, "Try as" pressed
+    Identify --> Route: known person (conversation remembered)
+    Route --> Due: "due" or "What is due" pressed
+    Route --> Help: "help" or anything not understood
+```
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
+from botbuilder.schema import Activity, ChannelAccount
+
+from bot.cards import attachment, render
+from bot.dialogs.commands import command_facts, read_command
+from bot.domain import ConversationReference
+from bot.service import Companion, DueLine, NotAllowed, Person
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 4000
+
+
+class CompanionBot(ActivityHandler):
+    """Routes each turn to the service and answers with a card; holds no state of its own."""
+
+    def __init__(self, companion: Companion) -> None:
+        self.companion = companion
+
+    async def on_members_added_activity(self, members_added: list[ChannelAccount], turn_context: TurnContext) -> None:
+        if any(member.id == turn_context.activity.recipient.id for member in members_added):
+            await self._welcome(turn_context)
+
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        await self._welcome(turn_context)
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        person = await self._person(turn_context)
+        value = activity.value if isinstance(activity.value, dict) else {}
+        action = value.get("action") if isinstance(value.get("action"), str) else None
+        if person is None:
+            if action == "demo.try_as" and isinstance(value.get("staff"), str):
+                await self._try_as(turn_context, value["staff"])
+            else:
+                await self._not_set_up(turn_context)
+            return
+        if len(activity.text or "") > MAX_TEXT:
+            await turn_context.send_activity(
+                f"That message is longer than I can read ({MAX_TEXT} characters at most). Nothing was changed."
+            )
+            return
+        command = "due" if action == "due.show" else read_command(activity.text)
+        if command == "due":
+            await self._due(turn_context, person)
+        else:
+            await self._help(turn_context, understood=command == "help" or action is not None)
+
+    # -- steps -------------------------------------------------------------------------------
+
+    async def _person(self, turn_context: TurnContext) -> Person | None:
+        sender = turn_context.activity.from_property
+        teams_id = getattr(sender, "aad_object_id", None) if sender else None
+        if not teams_id:
+            return None
+        person = await self.companion.identify(teams_id)
+        if person is not None:
+            await self.companion.remember_conversation(person, _reference(turn_context.activity))
+        return person
+
+    async def _welcome(self, turn_context: TurnContext) -> None:
+        person = await self._person(turn_context)
+        if person is None:
+            await self._not_set_up(turn_context)
+            return
+        card = render("welcome", name=person.name, policy=self.companion.profile.title, commands=command_facts())
+        await _send_card(turn_context, card)
+
+    async def _help(self, turn_context: TurnContext, *, understood: bool) -> None:
+        heading = "Here is what I can do." if understood else "Sorry, I did not understand that. Here is what I can do."
+        await _send_card(turn_context, render("help", heading=heading, commands=command_facts()))
+
+    async def _due(self, turn_context: TurnContext, person: Person) -> None:
+        lines = await self.companion.due_for(person)
+        overdue = sum(line.overdue for line in lines)
+        summary = (
+            "Nothing is due. Well done."
+            if not lines
+            else f"{len(lines)} to do, {overdue} overdue. Soonest first."
+            if overdue
+            else f"{len(lines)} to do, none overdue. Soonest first."
+        )
+        items = [_due_item(line) for line in lines]
+        await _send_card(
+            turn_context, render("due", heading=f"What is due, {person.name}", summary=summary, items=items)
+        )
+
+    async def _not_set_up(self, turn_context: TurnContext) -> None:
+        if self.companion.demo:
+            people = await self.companion.demo_people()
+            explanation = (
+                "Your council has not added you to the companion yet. This is the demo, so you can try it "
+                "as one of these people."
+            )
+            actions = [
+                {
+                    "type": "Action.Submit",
+                    "title": f"Try as {person.name} ({person.role.value})",
+                    "data": {"action": "demo.try_as", "staff": person.id},
+                }
+                for person in people
+            ]
+        else:
+            explanation = "Your council has not added you to the companion yet. Please ask your manager to add you."
+            actions = []
+        await _send_card(turn_context, render("not_set_up", explanation=explanation, actions=actions))
+
+    async def _try_as(self, turn_context: TurnContext, staff_id: str) -> None:
+        sender = turn_context.activity.from_property
+        try:
+            await self.companion.try_as(sender.aad_object_id, staff_id)
+        except NotAllowed as refusal:
+            await turn_context.send_activity(str(refusal))
+            return
+        await self._welcome(turn_context)
+
+
+def _due_item(line: DueLine) -> dict[str, Any]:
+    detail = " · ".join(part for part in (line.who, line.about) if part)
+    status = f"Overdue since {line.due}" if line.overdue else f"Due {line.due}"
+    return render(
+        "due_item",
+        what=line.what,
+        detail=detail,
+        status=status,
+        style="attention" if line.overdue else "default",
+        colour="Attention" if line.overdue else "Default",
+    )
+
+
+async def _send_card(turn_context: TurnContext, card: dict[str, Any]) -> None:
+    message = MessageFactory.attachment(attachment(card))
+    await turn_context.send_activity(message)
+
+
+def _reference(activity: Activity) -> ConversationReference:
+    tenant = None
+    if activity.conversation is not None:
+        tenant = getattr(activity.conversation, "tenant_id", None)
+    if not tenant and isinstance(activity.channel_data, dict):
+        tenant = (activity.channel_data.get("tenant") or {}).get("id")
+    return ConversationReference(
+        service_url=activity.service_url or "",
+        tenant_id=tenant,
+        conversation_id=activity.conversation.id if activity.conversation else "",
+    )

@@ -1,0 +1,39 @@
+"""A stand-in for Teams' connector service: answers the reply endpoints and records every activity."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from aiohttp import web
+
+
+class Connector:
+    """Records what the bot sends, by conversation, as Teams' connector would receive it."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict[str, Any]] = []
+        self.updated: list[dict[str, Any]] = []
+        self._ids = itertools.count(1)
+        self.app = web.Application()
+        self.app.router.add_post("/v3/conversations/{conversation}/activities", self._send)
+        self.app.router.add_post("/v3/conversations/{conversation}/activities/{reply_to}", self._send)
+        self.app.router.add_put("/v3/conversations/{conversation}/activities/{activity}", self._update)
+
+    async def _send(self, request: web.Request) -> web.Response:
+        activity = await request.json()
+        activity["_conversation"] = request.match_info["conversation"]
+        activity["_id"] = f"sent-{next(self._ids)}"
+        self.sent.append(activity)
+        return web.json_response({"id": activity["_id"]})
+
+    async def _update(self, request: web.Request) -> web.Response:
+        activity = await request.json()
+        activity["_conversation"] = request.match_info["conversation"]
+        activity["_id"] = request.match_info["activity"]
+        self.updated.append(activity)
+        return web.json_response({"id": activity["_id"]})
+
+    def to(self, conversation: str) -> list[dict[str, Any]]:
+        """Everything sent to one conversation, oldest first."""
+        return [activity for activity in self.sent if activity["_conversation"] == conversation]
