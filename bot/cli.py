@@ -235,7 +235,7 @@ def _serve(args: argparse.Namespace) -> int:
             engine.dispose()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     address = f"http://{settings.host}:{settings.port}/api/messages"
-    print(f"The supervision companion is listening at {address} under the {profile.title} policy.")
+    print(f"The supervision companion is listening at {address}, following {profile.title}.")
     if settings.anonymous:
         print("It runs without a Microsoft app id, so only a Teams client on this computer can talk to it:")
         print(f"point Microsoft 365 Agents Playground (or the Bot Framework Emulator) at {address}.")
@@ -263,7 +263,7 @@ def _demo(args: argparse.Namespace) -> int:
             world = load_world(session)
     finally:
         engine.dispose()
-    print(f"The demo team is in {_redacted(url)}. Under the {profile.title} policy, today:\n")
+    print(f"The demo team is in {_redacted(url)}. Following {profile.title}, today:\n")
     print(_table(obligations_due(profile, world, now), world))
     return 0
 
