@@ -10,16 +10,18 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
+from enum import StrEnum
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
-from bot.domain import AuditEntry, ConversationReference, Outcome
+from bot.domain import AuditEntry, ConversationReference, Outcome, Record, RecordStatus
+from bot.forms import FormTemplate, answers_from, check_step, known_forms, load_form, step_card, summary_card
 from bot.rules.engine import Obligation, obligations_due
 from bot.rules.facts import Role, World
 from bot.rules.profile import Profile
-from bot.storage.repositories import AuditRepository, StaffRepository
+from bot.storage.repositories import AuditRepository, JournalRepository, RecordRepository, StaffRepository
 from bot.storage.world import load_world
 from bot.wording import duty_name, when
 
@@ -60,7 +62,9 @@ class Companion:
         self.clock = clock
         self.demo = demo
 
-    async def _run(self, work: Callable[[Session], T]) -> T:
+    async def in_session(self, work: Callable[[Session], T]) -> T:
+        """Run `work` with a database session in a worker thread, committing if it succeeds."""
+
         def in_thread() -> T:
             with self._sessions() as session:
                 result = work(session)
@@ -76,12 +80,12 @@ class Companion:
             row = StaffRepository(session).get_by_teams_id(teams_id)
             return Person(row.id, row.name, Role(row.role)) if row else None
 
-        return await self._run(find)
+        return await self.in_session(find)
 
     async def remember_conversation(self, person: Person, reference: ConversationReference) -> None:
         """Keep where to reach this person for messages they did not ask for."""
         now = self.clock.now()
-        await self._run(lambda session: StaffRepository(session).save_conversation(person.id, reference, now))
+        await self.in_session(lambda session: StaffRepository(session).save_conversation(person.id, reference, now))
 
     async def demo_people(self) -> list[Person]:
         """One practitioner, one supervisor and one manager to try the demo as."""
@@ -93,7 +97,7 @@ class Companion:
                 chosen.setdefault(staff.role, Person(staff.id, staff.name, staff.role))
             return [chosen[role] for role in (Role.PRACTITIONER, Role.SUPERVISOR, Role.MANAGER) if role in chosen]
 
-        return await self._run(pick)
+        return await self.in_session(pick)
 
     async def try_as(self, teams_id: str, staff_id: str) -> Person:
         """In demo mode, let this Teams user act as a demo person."""
@@ -103,7 +107,7 @@ class Companion:
             entry = AuditEntry(
                 now, None, "try as", "staff", staff_id[:100], Outcome.REFUSED, {"teams_id": teams_id[:100]}
             )
-            await self._run(lambda session: AuditRepository(session).add(entry))
+            await self.in_session(lambda session: AuditRepository(session).add(entry))
             if not self.demo:
                 raise NotAllowed("Trying the companion as someone else is only possible in the demo.")
             raise NotAllowed("That is not one of the demo people.")
@@ -120,7 +124,7 @@ class Companion:
                 session.flush()
             people.link_teams_identity(staff_id, teams_id)
 
-        await self._run(link)
+        await self.in_session(link)
         return allowed[staff_id]
 
     async def due_for(self, person: Person) -> list[DueLine]:
@@ -134,7 +138,7 @@ class Companion:
             )
             return world, obligations_due(self.profile, world, now)
 
-        world, found = await self._run(read)
+        world, found = await self.in_session(read)
         names = {staff.id: staff.name for staff in world.staff}
         managers = {staff.id: staff.line_manager or staff.supervisor for staff in world.staff}
         mine = [
@@ -155,3 +159,166 @@ def _line(obligation: Obligation, names: dict[str, str], due: datetime) -> DueLi
     if kind == "urgent_supervision":
         about = f"Request {obligation.subject}"
     return DueLine(kind, duty_name(kind), about, who, when(due), obligation.overdue)
+
+
+# ---------------------------------------------------------------------------------------------
+# Guided forms
+
+
+class FormOutcome(StrEnum):
+    STEP = "step"
+    FINISHED = "finished"
+    STALE = "stale"
+    CANCELLED = "cancelled"
+    REFUSED = "refused"
+
+
+@dataclass(frozen=True, slots=True)
+class FormView:
+    """What to show after opening a form or pressing one of its buttons."""
+
+    outcome: FormOutcome
+    card: dict[str, Any] | None = None
+    message: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A form someone started and has not finished."""
+
+    form: str
+    title: str
+    thread: str
+    updated: str
+
+
+STEP = "_step"
+
+
+class Forms:
+    """Opening, saving, checking and finishing guided forms; every word typed is saved first."""
+
+    def __init__(self, companion: Companion) -> None:
+        self.companion = companion
+
+    async def open(self, person: Person, form_id: str) -> FormView:
+        """The person's draft of this form where they left it, or a new one."""
+        form = load_form(form_id)
+        now = self.companion.clock.now()
+
+        def begin(session: Session) -> FormView:
+            records = RecordRepository(session)
+            existing = [draft for draft in records.drafts_by(person.id) if draft.form == form_id]
+            if existing:
+                draft = existing[0]
+                saved = when(self.companion.profile.calendar.local(draft.updated_at))
+                note = f"Welcome back. This is your draft from {saved}."
+                return FormView(FormOutcome.STEP, self._card(form, draft, note=note))
+            draft = records.save_draft(form_id, person.id, {STEP: 0}, now)
+            self._audit(session, person, "start form", draft.thread, Outcome.ALLOWED)
+            return FormView(FormOutcome.STEP, self._card(form, draft))
+
+        return await self.companion.in_session(begin)
+
+    async def drafts(self, person: Person) -> list[Draft]:
+        """The person's unfinished forms, most recently touched first."""
+        calendar = self.companion.profile.calendar
+
+        def read(session: Session) -> list[Draft]:
+            return [
+                Draft(d.form, load_form(d.form).title, d.thread, when(calendar.local(d.updated_at)))
+                for d in RecordRepository(session).drafts_by(person.id)
+                if d.form in known_forms()
+            ]
+
+        return await self.companion.in_session(read)
+
+    async def press(self, person: Person, data: dict[str, Any]) -> FormView:
+        """Handle a button on a form card: save what was typed, then check it and move on."""
+        action, form_id, thread = data.get("action"), data.get("form"), data.get("thread")
+        step, version = data.get("step"), data.get("version")
+        if (
+            not isinstance(form_id, str)
+            or form_id not in known_forms()
+            or not isinstance(thread, str)
+            or not isinstance(step, int)
+            or not isinstance(version, int)
+            or isinstance(step, bool)
+        ):
+            return FormView(
+                FormOutcome.STALE, message="I could not tell which form that button belongs to, so nothing was changed."
+            )
+        form = load_form(form_id)
+        now = self.companion.clock.now()
+
+        def handle(session: Session) -> FormView:
+            records = RecordRepository(session)
+            record = records.latest(thread)
+            if record is None or record.form != form_id:
+                return FormView(FormOutcome.STALE, message="I could not find that form, so nothing was changed.")
+            if record.author != person.id:
+                self._audit(session, person, f"press {action}", thread, Outcome.REFUSED)
+                return FormView(
+                    FormOutcome.REFUSED, message="That form belongs to someone else, so I have not changed it."
+                )
+            if record.status is RecordStatus.FINAL:
+                return FormView(FormOutcome.STALE, message="That form is already finished, so nothing was changed.")
+            current = int(record.answers.get(STEP, 0))
+            if version != record.version or step != current:
+                note = "That card was out of date, so nothing was changed. Here is where you are now."
+                return FormView(FormOutcome.STALE, self._card(form, record, note=note))
+            answers = dict(record.answers)
+            if action in {"form.save", "form.next", "form.finish"}:
+                answers.update(answers_from(form, step, data))
+                record = records.save_draft(form_id, person.id, answers, now, thread=thread)
+                self._audit(session, person, "save draft", thread, Outcome.ALLOWED)
+            if action == "form.save":
+                saved_at = self.companion.profile.calendar.local(now)
+                note = f"Draft saved at {saved_at:%H:%M}. Type drafts to come back to it."
+                return FormView(FormOutcome.STEP, self._card(form, record, note=note))
+            if action == "form.cancel":
+                return FormView(
+                    FormOutcome.CANCELLED,
+                    message=f"Stopped. Your draft of the {form.title.lower()} is kept: type drafts to carry on.",
+                )
+            if action == "form.back":
+                answers[STEP] = max(0, step - 1)
+                record = records.save_draft(form_id, person.id, answers, now, thread=thread)
+                return FormView(FormOutcome.STEP, self._card(form, record))
+            errors = check_step(form, step, answers)
+            if errors:
+                return FormView(FormOutcome.STEP, self._card(form, record, errors=errors))
+            if action == "form.next" and step + 1 < len(form.sections):
+                answers[STEP] = step + 1
+                record = records.save_draft(form_id, person.id, answers, now, thread=thread)
+                return FormView(FormOutcome.STEP, self._card(form, record))
+            if action != "form.finish":
+                return FormView(FormOutcome.STALE, self._card(form, record), "I did not recognise that button.")
+            for earlier in range(len(form.sections)):
+                if check_step(form, earlier, answers):
+                    answers[STEP] = earlier
+                    record = records.save_draft(form_id, person.id, answers, now, thread=thread)
+                    return FormView(
+                        FormOutcome.STEP, self._card(form, record, errors=check_step(form, earlier, answers))
+                    )
+            finished = records.finalise(record.id, now)
+            if form_id == "journal":
+                JournalRepository(session).add(person.id, {k: v for k, v in answers.items() if k != STEP}, now)
+            self._audit(session, person, "finish form", thread, Outcome.ALLOWED)
+            heading = f"Finished {when(self.companion.profile.calendar.local(now))}. Private to you."
+            return FormView(
+                FormOutcome.FINISHED,
+                summary_card(form, finished.answers, heading=heading),
+                f"Your {form.title.lower()} is saved.",
+            )
+
+        return await self.companion.in_session(handle)
+
+    def _card(self, form: FormTemplate, record: Record, **extra: Any) -> dict[str, Any]:
+        step = int(record.answers.get(STEP, 0))
+        return step_card(form, step, record.answers, thread=record.thread, version=record.version, **extra)
+
+    def _audit(self, session: Session, person: Person, action: str, thread: str, outcome: Outcome) -> None:
+        AuditRepository(session).add(
+            AuditEntry(self.companion.clock.now(), person.id, action, "record", thread, outcome)
+        )

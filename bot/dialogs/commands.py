@@ -12,6 +12,8 @@ class Command:
 
 
 COMMANDS = (
+    Command("journal", "Write a reflective journal entry, private to you until you share it"),
+    Command("drafts", "Carry on with a form you started"),
     Command("due", "What is due for you, and for the people you supervise, soonest first"),
     Command("help", "What you can ask me"),
 )

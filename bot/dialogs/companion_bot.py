@@ -7,6 +7,10 @@ stateDiagram-v2
     NotSetUp --> Identify: demo only, "Try as" pressed
     Identify --> Route: known person (conversation remembered)
     Route --> Due: "due" or "What is due" pressed
+    Route --> Form: "journal", "drafts" then "Carry on"
+    Form --> Form: Next, Back, Save draft (saved before it is checked)
+    Form --> Summary: Finish (the card becomes a read-only summary)
+    Form --> [*]: Cancel (the draft is kept)
     Route --> Help: "help" or anything not understood
 ```
 """
@@ -22,7 +26,8 @@ from botbuilder.schema import Activity, ChannelAccount
 from bot.cards import attachment, render
 from bot.dialogs.commands import command_facts, read_command
 from bot.domain import ConversationReference
-from bot.service import Companion, DueLine, NotAllowed, Person
+from bot.forms import known_forms
+from bot.service import Companion, DueLine, FormOutcome, Forms, FormView, NotAllowed, Person
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +39,7 @@ class CompanionBot(ActivityHandler):
 
     def __init__(self, companion: Companion) -> None:
         self.companion = companion
+        self.forms = Forms(companion)
 
     async def on_members_added_activity(self, members_added: list[ChannelAccount], turn_context: TurnContext) -> None:
         if any(member.id == turn_context.activity.recipient.id for member in members_added):
@@ -58,8 +64,17 @@ class CompanionBot(ActivityHandler):
                 f"That message is longer than I can read ({MAX_TEXT} characters at most). Nothing was changed."
             )
             return
+        if action and action.startswith("form."):
+            await self._form_press(turn_context, person, value)
+            return
         command = "due" if action == "due.show" else read_command(activity.text)
-        if command == "due":
+        if action == "drafts.resume" and isinstance(value.get("form"), str) and value["form"] in known_forms():
+            await self._show(turn_context, await self.forms.open(person, value["form"]))
+        elif command == "journal":
+            await self._show(turn_context, await self.forms.open(person, "journal"))
+        elif command == "drafts":
+            await self._drafts(turn_context, person)
+        elif command == "due":
             await self._due(turn_context, person)
         else:
             await self._help(turn_context, understood=command == "help" or action is not None)
@@ -102,6 +117,43 @@ class CompanionBot(ActivityHandler):
         await _send_card(
             turn_context, render("due", heading=f"What is due, {person.name}", summary=summary, items=items)
         )
+
+    async def _drafts(self, turn_context: TurnContext, person: Person) -> None:
+        drafts = await self.forms.drafts(person)
+        heading = "Forms you have started" if drafts else "You have no unfinished forms."
+        items = [
+            {"type": "TextBlock", "text": f"{draft.title}, last saved {draft.updated}", "wrap": True}
+            for draft in drafts
+        ]
+        actions = [
+            {
+                "type": "Action.Submit",
+                "title": f"Carry on: {draft.title}",
+                "data": {"action": "drafts.resume", "form": draft.form},
+            }
+            for draft in drafts
+        ]
+        await _send_card(turn_context, render("drafts", heading=heading, items=items, actions=actions))
+
+    async def _form_press(self, turn_context: TurnContext, person: Person, value: dict[str, Any]) -> None:
+        view = await self.forms.press(person, value)
+        if view.outcome is FormOutcome.FINISHED and view.card is not None:
+            pressed = turn_context.activity.reply_to_id
+            if pressed:
+                summary = Activity(id=pressed, type="message", attachments=[attachment(view.card)])
+                await turn_context.update_activity(summary)
+            else:
+                await _send_card(turn_context, view.card)
+            if view.message:
+                await turn_context.send_activity(view.message)
+            return
+        await self._show(turn_context, view)
+
+    async def _show(self, turn_context: TurnContext, view: FormView) -> None:
+        if view.message:
+            await turn_context.send_activity(view.message)
+        if view.card is not None:
+            await _send_card(turn_context, view.card)
 
     async def _not_set_up(self, turn_context: TurnContext) -> None:
         if self.companion.demo:

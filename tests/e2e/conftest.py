@@ -124,16 +124,17 @@ def items(card: dict[str, Any]) -> list[tuple[str, str, str]]:
     ]
 
 
-async def start(database_url: str, *, demo: bool = False) -> Running:
+async def start(database_url: str, *, demo: bool = False, reload_demo: bool = True) -> Running:
     """The demo team in the database (p1, s1 and m1 linked to Teams), the bot and the connector stand-in."""
-    engine = create_engine_for(database_url)
-    with session_factory(engine)() as session:
-        import_world(session, demo_world(date(2026, 11, 25)))
-        people = StaffRepository(session)
-        for staff_id, teams_id in TEAMS_IDS.items():
-            people.link_teams_identity(staff_id, teams_id)
-        session.commit()
-    engine.dispose()
+    if reload_demo:
+        engine = create_engine_for(database_url)
+        with session_factory(engine)() as session:
+            import_world(session, demo_world(date(2026, 11, 25)))
+            people = StaffRepository(session)
+            for staff_id, teams_id in TEAMS_IDS.items():
+                people.link_teams_identity(staff_id, teams_id)
+            session.commit()
+        engine.dispose()
     connector = Connector()
     connector_server = TestServer(connector.app, host="127.0.0.1")
     await connector_server.start_server()

@@ -1,0 +1,218 @@
+"""The reflective journal, a guided form, end to end over real HTTP: every word typed is kept."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.storage.db import create_engine_for, session_factory
+from bot.storage.models import AuditRow, JournalEntryRow, RecordRow
+from tests.e2e.conftest import Teams, card_of, start, texts
+
+FULL = {
+    "event": "A home visit for case C-1001 where the parent was angry",
+    "thoughts": "I felt anxious and wanted to leave",
+    "reaction": "I stayed calm and named what I saw",
+    "achieved": "I kept the child's voice at the centre",
+    "differently": "Ask a colleague to come with me",
+    "needs": "Training on de-escalation",
+}
+
+
+def button(card: dict[str, Any], title: str) -> dict[str, Any]:
+    """The data a button on the card submits."""
+    [data] = [action["data"] for action in card["actions"] if action["title"] == title]
+    return dict(data)
+
+
+def inputs(card: dict[str, Any]) -> dict[str, Any]:
+    """The inputs on the card by id, with their current values."""
+    return {element["id"]: element for element in card["body"] if element["type"].startswith("Input.")}
+
+
+async def press(
+    teams: Teams,
+    card: dict[str, Any],
+    title: str,
+    typed: dict[str, str] | None = None,
+    *,
+    as_who: str = "aad-p1",
+    reply_to: str | None = None,
+) -> list[dict[str, Any]]:
+    """Press a button on a card, with what was typed into its inputs, as Teams sends it."""
+    value = {**button(card, title), **(typed or {})}
+    activity = teams.activity(as_who, value=value)
+    if reply_to:
+        activity["replyToId"] = reply_to
+    before = len(teams.connector.to(f"conv-{as_who}"))
+    response = await teams.post(activity)
+    assert response.status in (200, 201)
+    return teams.connector.to(f"conv-{as_who}")[before:]
+
+
+def rows(database_url: str, model: Any) -> list[Any]:
+    engine = create_engine_for(database_url)
+    with session_factory(engine)() as session:
+        found = list(session.scalars(select(model)))
+    engine.dispose()
+    return found
+
+
+async def test_a_journal_entry_is_written_step_by_step_and_finished_as_a_read_only_summary(
+    teams: Teams, database_url: str
+) -> None:
+    [first] = await teams.say("aad-p1", "journal")
+    card = card_of(first)
+    assert texts(card)[:3] == [
+        "Reflective journal",
+        "Step 1 of 4: The event",
+        "Private to you until you choose to share it with your supervisor.",
+    ]
+    event = inputs(card)["event"]
+    assert (event["label"], event["isRequired"], event["isMultiline"]) == (
+        "Brief description of the significant event",
+        True,
+        True,
+    )
+    assert event["errorMessage"]
+    assert [a["title"] for a in card["actions"]] == ["Save draft", "Next", "Cancel"]
+    assert button(card, "Next")["form"] == "journal"
+    for title, fields in (("Next", ["event"]), ("Next", ["thoughts"]), ("Next", ["reaction"])):
+        [reply] = await press(teams, card, title, {f: FULL[f] for f in fields})
+        card = card_of(reply)
+    assert texts(card)[1] == "Step 4 of 4: Learning"
+    assert [a["title"] for a in card["actions"]] == ["Back", "Save draft", "Finish", "Cancel"]
+    replies = await press(
+        teams, card, "Finish", {f: FULL[f] for f in ("achieved", "differently", "needs")}, reply_to="sent-card-4"
+    )
+    assert [r.get("text") for r in replies] == ["Your reflective journal is saved."]
+    [summary] = teams.connector.updated
+    assert summary["_id"] == "sent-card-4"
+    shown = texts(card_of(summary))
+    assert shown[1].startswith("Finished Wednesday 25 November 2026")
+    assert FULL["event"] in shown and FULL["needs"] in shown
+    assert card_of(summary)["actions"] == []
+    [entry] = rows(database_url, JournalEntryRow)
+    assert (entry.author_id, entry.shared_at, entry.answers["thoughts"]) == ("p1", None, FULL["thoughts"])
+    assert [r.status for r in rows(database_url, RecordRow)] == ["final"]
+
+
+async def test_a_missing_answer_is_shown_on_the_same_card_and_what_was_typed_is_kept(
+    teams: Teams, database_url: str
+) -> None:
+    [first] = await teams.say("aad-p1", "journal")
+    [again] = await press(teams, card_of(first), "Next", {"event": "   "})
+    card = card_of(again)
+    shown = texts(card)
+    assert shown[1] == "Step 1 of 4: The event"
+    assert "Please check the answers marked below. Nothing you typed has been lost." in shown
+    assert "Please fill in “Brief description of the significant event”." in shown
+    [too_long] = await press(teams, card, "Next", {"event": "x" * 2001})
+    assert "Please keep this to 2000 characters; it has 2001." in texts(card_of(too_long))
+    assert inputs(card_of(too_long))["event"]["value"] == "x" * 2001
+    [record] = rows(database_url, RecordRow)
+    assert (record.status, record.answers["event"]) == ("draft", "x" * 2001)
+
+
+async def test_a_draft_saved_half_way_is_found_again_from_drafts(teams: Teams) -> None:
+    [first] = await teams.say("aad-p1", "journal")
+    [second] = await press(teams, card_of(first), "Next", {"event": FULL["event"]})
+    [saved] = await press(teams, card_of(second), "Save draft", {"thoughts": "Half a thought"})
+    assert texts(card_of(saved))[2].startswith("Draft saved at 12:00.")
+    [listing] = await teams.say("aad-p1", "drafts")
+    drafts = card_of(listing)
+    assert texts(drafts) == [
+        "Forms you have started",
+        "Reflective journal, last saved Wednesday 25 November 2026, 12:00",
+    ]
+    [resumed] = await teams.say("aad-p1", value=drafts["actions"][0]["data"])
+    card = card_of(resumed)
+    assert texts(card)[1] == "Step 2 of 4: Reflection"
+    assert texts(card)[2].startswith("Welcome back.")
+    assert inputs(card)["thoughts"]["value"] == "Half a thought"
+    [again] = await teams.say("aad-p1", "journal")
+    assert inputs(card_of(again))["thoughts"]["value"] == "Half a thought"
+
+
+async def test_the_app_stopped_mid_form_and_started_again_loses_nothing(database_url: str) -> None:
+    import aiohttp
+
+    running = await start(database_url)
+    async with aiohttp.ClientSession() as http:
+        teams = Teams(
+            str(running.bot.make_url("")).rstrip("/"),
+            str(running.connector_server.make_url("")).rstrip("/"),
+            running.connector,
+            http,
+        )
+        [first] = await teams.say("aad-p1", "journal")
+        await press(teams, card_of(first), "Next", {"event": FULL["event"]})
+    await running.close()
+
+    restarted = await start(database_url, reload_demo=False)
+    async with aiohttp.ClientSession() as http:
+        teams = Teams(
+            str(restarted.bot.make_url("")).rstrip("/"),
+            str(restarted.connector_server.make_url("")).rstrip("/"),
+            restarted.connector,
+            http,
+        )
+        [resumed] = await teams.say("aad-p1", "journal")
+        card = card_of(resumed)
+        assert texts(card)[1] == "Step 2 of 4: Reflection"
+        [back] = await press(teams, card, "Back")
+        assert inputs(card_of(back))["event"]["value"] == FULL["event"]
+    await restarted.close()
+
+
+async def test_a_press_on_an_out_of_date_card_changes_nothing(teams: Teams, database_url: str) -> None:
+    [first] = await teams.say("aad-p1", "journal")
+    old = card_of(first)
+    await press(teams, old, "Next", {"event": FULL["event"]})
+    [reply] = await press(teams, old, "Next", {"event": "Something else"})
+    current = card_of(reply)
+    assert texts(current)[1:3] == [
+        "Step 2 of 4: Reflection",
+        "That card was out of date, so nothing was changed. Here is where you are now.",
+    ]
+    [record] = rows(database_url, RecordRow)
+    assert record.answers["event"] == FULL["event"]
+
+
+async def test_a_finished_form_cannot_be_changed_from_its_old_cards(teams: Teams) -> None:
+    [reply] = await teams.say("aad-p1", "journal")
+    card = card_of(reply)
+    for fields in (["event"], ["thoughts"], ["reaction"]):
+        [reply] = await press(teams, card, "Next", {f: FULL[f] for f in fields})
+        card = card_of(reply)
+    await press(teams, card, "Finish", {"achieved": FULL["achieved"]})
+    [late] = await press(teams, card, "Finish", {"achieved": "Changed my mind"})
+    assert late["text"] == "That form is already finished, so nothing was changed."
+
+
+async def test_someone_elses_form_is_refused_and_the_refusal_audited(teams: Teams, database_url: str) -> None:
+    [reply] = await teams.say("aad-p1", "journal")
+    [refused] = await press(teams, card_of(reply), "Next", {"event": "Not mine"}, as_who="aad-s1")
+    assert refused["text"] == "That form belongs to someone else, so I have not changed it."
+    assert ("s1", "refused") in [(a.actor, a.outcome) for a in rows(database_url, AuditRow)]
+    [record] = rows(database_url, RecordRow)
+    assert "event" not in record.answers
+
+
+async def test_a_button_with_the_wrong_kinds_of_value_is_answered_politely(teams: Teams) -> None:
+    [reply] = await teams.say("aad-p1", value={"action": "form.next", "form": "journal", "thread": 5, "step": "one"})
+    assert reply["text"] == "I could not tell which form that button belongs to, so nothing was changed."
+    [unknown] = await teams.say(
+        "aad-p1", value={"action": "form.next", "form": "tax-return", "thread": "t", "step": 0, "version": 1}
+    )
+    assert unknown["text"] == "I could not tell which form that button belongs to, so nothing was changed."
+
+
+async def test_cancel_keeps_the_draft(teams: Teams, database_url: str) -> None:
+    [reply] = await teams.say("aad-p1", "journal")
+    [second] = await press(teams, card_of(reply), "Next", {"event": FULL["event"]})
+    [stopped] = await press(teams, card_of(second), "Cancel")
+    assert stopped["text"] == "Stopped. Your draft of the reflective journal is kept: type drafts to carry on."
+    [record] = rows(database_url, RecordRow)
+    assert (record.status, record.answers["event"]) == ("draft", FULL["event"])
