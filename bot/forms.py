@@ -27,14 +27,42 @@ class FieldType(StrEnum):
     CASE = "case"
     RATING = "rating"
     YES_NO = "yes_no"
+    PREVIOUS_ACTIONS = "previous_actions"
+    ACTION_ROWS = "action_rows"
+    OVERSIGHT = "oversight"
 
 
-RATINGS = {"red": "Red", "amber": "Amber", "green": "Green"}
+RATINGS = {"red": "Red: very worried", "amber": "Amber: some worries", "green": "Green: on track"}
+PREVIOUS = {"done": "Done", "not_done": "Not done", "carried": "Still open: carry forward"}
+ROW_PARTS = ("what", "who", "by")
+ROWS = 3
 YES_NO = {"yes": "Yes", "no": "No"}
 
 
 class FormError(ValueError):
     """A form template that cannot be used."""
+
+
+@dataclass(frozen=True, slots=True)
+class OpenAction:
+    """An action agreed earlier for the child, brought forward to be marked."""
+
+    id: int
+    text: str
+    owner: str
+    due: str
+
+
+@dataclass(frozen=True, slots=True)
+class FormContext:
+    """What a form may offer: the person's cases, the child's open actions, the policy's triggers."""
+
+    cases: tuple[str, ...] = ()
+    previous_actions: tuple[OpenAction, ...] = ()
+    oversight: tuple[str, ...] = ()
+
+
+NO_CONTEXT = FormContext()
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,19 +144,27 @@ def answers_from(form: FormTemplate, step: int, submitted: dict[str, Any]) -> di
     """The values of this step's fields in a card submission, as text (anything else is ignored)."""
     values: dict[str, str] = {}
     for field in form.sections[step].fields:
-        value = submitted.get(field.id)
-        if value is None:
-            continue
-        values[field.id] = value if isinstance(value, str) else json.dumps(value)
+        for key, value in submitted.items():
+            if key == field.id or (field.type in _EXPANDED and key.startswith(f"{field.id}.")):
+                values[key] = value if isinstance(value, str) else json.dumps(value)
     return values
 
 
+_EXPANDED = {FieldType.PREVIOUS_ACTIONS, FieldType.ACTION_ROWS}
+
+
 def check_step(
-    form: FormTemplate, step: int, answers: dict[str, Any], *, cases: tuple[str, ...] = ()
+    form: FormTemplate, step: int, answers: dict[str, Any], context: FormContext = NO_CONTEXT
 ) -> dict[str, str]:
     """What is wrong with this step's answers, by field id; empty when all is well."""
     errors: dict[str, str] = {}
     for field in form.sections[step].fields:
+        if field.type is FieldType.PREVIOUS_ACTIONS:
+            errors |= _check_previous(field, answers, context)
+            continue
+        if field.type is FieldType.ACTION_ROWS:
+            errors |= _check_rows(field, answers)
+            continue
         value = str(answers.get(field.id) or "").strip()
         if not value:
             if field.required:
@@ -138,10 +174,49 @@ def check_step(
             errors[field.id] = f"Please keep this to {field.max} characters; it has {len(value)}."
         elif field.type is FieldType.DATE and not _is_date(value):
             errors[field.id] = "Please give a real date, such as 2026-11-30."
-        elif field.type is FieldType.CASE and value not in cases:
+        elif field.type is FieldType.CASE and value not in context.cases:
             errors[field.id] = "Please choose one of the cases allocated to you."
+        elif field.type is FieldType.OVERSIGHT and not set(value.split(",")) <= set(context.oversight):
+            errors[field.id] = "Please choose from the listed points."
         elif field.choices and value not in dict(field.choices):
             errors[field.id] = "Please choose one of the options."
+    return errors
+
+
+def _check_previous(field: Field, answers: dict[str, Any], context: FormContext) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for action in context.previous_actions:
+        key = f"{field.id}.{action.id}"
+        status = str(answers.get(key) or "")
+        why = str(answers.get(f"{key}.why") or "").strip()
+        if status not in PREVIOUS:
+            errors[key] = "Please say whether this was done."
+        elif status == "not_done" and not why:
+            errors[f"{key}.why"] = "Please say why it was not done."
+        elif len(why) > field.max:
+            errors[f"{key}.why"] = f"Please keep this to {field.max} characters; it has {len(why)}."
+    return errors
+
+
+def _check_rows(field: Field, answers: dict[str, Any]) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    filled = 0
+    for row in range(ROWS):
+        parts = {part: str(answers.get(f"{field.id}.{row}.{part}") or "").strip() for part in ROW_PARTS}
+        if not any(parts.values()):
+            continue
+        filled += 1
+        for part, label in (("what", "what"), ("who", "who"), ("by", "by when")):
+            if not parts[part]:
+                errors[f"{field.id}.{row}.{part}"] = f"Please say {label} for this action."
+        if parts["by"] and not _is_date(parts["by"]):
+            errors[f"{field.id}.{row}.by"] = "Please give a real date, such as 2026-11-30."
+        if len(parts["what"]) > field.max:
+            errors[f"{field.id}.{row}.what"] = (
+                f"Please keep this to {field.max} characters; it has {len(parts['what'])}."
+            )
+    if field.required and not filled:
+        errors[f"{field.id}.0.what"] = "Please agree at least one action."
     return errors
 
 
@@ -162,7 +237,7 @@ def step_card(
     version: int,
     errors: dict[str, str] | None = None,
     note: str | None = None,
-    cases: tuple[str, ...] = (),
+    context: FormContext = NO_CONTEXT,
 ) -> dict[str, Any]:
     """One section of a form as an Adaptive Card, filled with the answers so far."""
     section = form.sections[step]
@@ -191,21 +266,15 @@ def step_card(
                 "weight": "Bolder",
             }
         )
+    shown_errors = errors or {}
     for field in section.fields:
-        body.append(_input(field, answers.get(field.id), cases))
+        for element in _inputs(field, answers, context):
+            body.append(element)
+            if element.get("id") in shown_errors:
+                body.append(_error(shown_errors[element["id"]]))
         if field.help:
             body.append(
                 {"type": "TextBlock", "text": escape(field.help), "isSubtle": True, "wrap": True, "spacing": "None"}
-            )
-        if errors and field.id in errors:
-            body.append(
-                {
-                    "type": "TextBlock",
-                    "text": escape(errors[field.id]),
-                    "color": "Attention",
-                    "wrap": True,
-                    "spacing": "None",
-                }
             )
     data = {"form": form.id, "thread": thread, "step": step, "version": version}
     actions: list[dict[str, Any]] = []
@@ -223,27 +292,100 @@ def step_card(
     }
 
 
-def _input(field: Field, value: Any, cases: tuple[str, ...]) -> dict[str, Any]:
-    common: dict[str, Any] = {"id": field.id, "label": field.label, "isRequired": field.required}
-    if field.required:
-        common["errorMessage"] = f"Please fill in “{field.label}”."
-    text = "" if value is None else str(value)
+def _error(message: str) -> dict[str, Any]:
+    return {"type": "TextBlock", "text": escape(message), "color": "Attention", "wrap": True, "spacing": "None"}
+
+
+def _inputs(field: Field, answers: dict[str, Any], context: FormContext) -> list[dict[str, Any]]:
+    """The card elements for one field (several for brought-forward actions and action rows)."""
+    if field.type is FieldType.PREVIOUS_ACTIONS:
+        if not context.previous_actions:
+            return [{"type": "TextBlock", "text": "No actions were left open for this child.", "wrap": True}]
+        elements: list[dict[str, Any]] = []
+        for action in context.previous_actions:
+            key = f"{field.id}.{action.id}"
+            label = f"{action.text} ({action.owner}, by {action.due})"
+            elements.append(_choice(key, label, list(PREVIOUS.items()), answers.get(key), required=True))
+            elements.append(
+                _text(f"{key}.why", "If not done, why?", answers.get(f"{key}.why"), field.max, multiline=False)
+            )
+        return elements
+    if field.type is FieldType.ACTION_ROWS:
+        elements = [{"type": "TextBlock", "text": escape(field.label), "weight": "Bolder", "wrap": True}]
+        for row in range(ROWS):
+            base = f"{field.id}.{row}"
+            elements.append(
+                _text(f"{base}.what", f"Action {row + 1}: what", answers.get(f"{base}.what"), field.max, multiline=True)
+            )
+            elements.append(
+                _text(f"{base}.who", f"Action {row + 1}: who", answers.get(f"{base}.who"), 200, multiline=False)
+            )
+            elements.append(
+                {
+                    "type": "Input.Date",
+                    "id": f"{base}.by",
+                    "label": f"Action {row + 1}: by when",
+                    "value": str(answers.get(f"{base}.by") or ""),
+                }
+            )
+        return elements
+    text = "" if answers.get(field.id) is None else str(answers.get(field.id))
     if field.type in {FieldType.SHORT_TEXT, FieldType.LONG_TEXT}:
-        return {
-            "type": "Input.Text",
-            **common,
-            "isMultiline": field.type is FieldType.LONG_TEXT,
-            "maxLength": field.max,
-            "value": text,
-        }
+        element = _text(field.id, field.label, text, field.max, multiline=field.type is FieldType.LONG_TEXT)
+        element["isRequired"] = field.required
+        if field.required:
+            element["errorMessage"] = f"Please fill in “{field.label}”."
+        return [element]
     if field.type is FieldType.DATE:
-        return {"type": "Input.Date", **common, "value": text}
-    choices = (
-        [{"title": case_id, "value": case_id} for case_id in cases]
-        if field.type is FieldType.CASE
-        else [{"title": title, "value": value} for value, title in field.choices]
-    )
-    return {"type": "Input.ChoiceSet", **common, "style": "compact", "choices": choices, "value": text}
+        element = {
+            "type": "Input.Date",
+            "id": field.id,
+            "label": field.label,
+            "value": text,
+            "isRequired": field.required,
+        }
+        if field.required:
+            element["errorMessage"] = f"Please give “{field.label}”."
+        return [element]
+    if field.type is FieldType.CASE:
+        choices = [(case_id, f"Case {case_id}") for case_id in context.cases]
+    elif field.type is FieldType.OVERSIGHT:
+        choices = [(trigger, trigger) for trigger in context.oversight]
+        if not choices:
+            return []
+        element = _choice(field.id, field.label, choices, text, required=field.required)
+        element["isMultiSelect"] = True
+        element["style"] = "expanded"
+        return [element]
+    else:
+        choices = list(field.choices)
+    return [_choice(field.id, field.label, choices, text, required=field.required)]
+
+
+def _text(input_id: str, label: str, value: Any, limit: int, *, multiline: bool) -> dict[str, Any]:
+    return {
+        "type": "Input.Text",
+        "id": input_id,
+        "label": label,
+        "isMultiline": multiline,
+        "maxLength": limit,
+        "value": "" if value is None else str(value),
+    }
+
+
+def _choice(input_id: str, label: str, choices: list[tuple[str, str]], value: Any, *, required: bool) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "Input.ChoiceSet",
+        "id": input_id,
+        "label": label,
+        "style": "compact",
+        "isRequired": required,
+        "choices": [{"title": title, "value": key} for key, title in choices],
+        "value": "" if value is None else str(value),
+    }
+    if required:
+        element["errorMessage"] = f"Please choose for “{label}”."
+    return element
 
 
 def _submit(
@@ -260,8 +402,44 @@ def _submit(
     return button
 
 
+def answered(field: Field, answers: dict[str, Any], context: FormContext = NO_CONTEXT) -> list[tuple[str, str]]:
+    """A field's answers as (question, answer) lines, for summaries and records."""
+    if field.type is FieldType.PREVIOUS_ACTIONS:
+        if not context.previous_actions:
+            return [(field.label, "None were left open.")]
+        lines = []
+        for action in context.previous_actions:
+            key = f"{field.id}.{action.id}"
+            outcome = PREVIOUS.get(str(answers.get(key) or ""), "Not marked")
+            why = str(answers.get(f"{key}.why") or "").strip()
+            lines.append(
+                (f"{action.text} ({action.owner}, by {action.due})", f"{outcome}. {why}".strip() if why else outcome)
+            )
+        return lines
+    if field.type is FieldType.ACTION_ROWS:
+        rows: list[tuple[str, str]] = []
+        for row in range(ROWS):
+            what, who, by = (str(answers.get(f"{field.id}.{row}.{part}") or "").strip() for part in ROW_PARTS)
+            if what:
+                rows.append((f"Action {len(rows) + 1}", f"{what}. Who: {who}. By: {by}."))
+        return rows or [(field.label, "(none)")]
+    value = str(answers.get(field.id) or "").strip()
+    if not value:
+        return [(field.label, "(left blank)")]
+    if field.type is FieldType.CASE:
+        return [(field.label, f"Case {value}")]
+    if field.type is FieldType.OVERSIGHT:
+        return [(field.label, "; ".join(part for part in value.split(",") if part))]
+    return [(field.label, dict(field.choices).get(value, value) if field.choices else value)]
+
+
 def summary_card(
-    form: FormTemplate, answers: dict[str, Any], *, heading: str, actions: list[dict[str, Any]] | None = None
+    form: FormTemplate,
+    answers: dict[str, Any],
+    *,
+    heading: str,
+    context: FormContext = NO_CONTEXT,
+    actions: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """A finished form as a read-only card."""
     body: list[dict[str, Any]] = [
@@ -273,17 +451,9 @@ def summary_card(
             {"type": "TextBlock", "text": escape(section.title), "weight": "Bolder", "wrap": True, "separator": True}
         )
         for field in section.fields:
-            value = str(answers.get(field.id) or "").strip()
-            shown = dict(field.choices).get(value, value) if field.choices else value
-            body.append({"type": "TextBlock", "text": escape(field.label), "isSubtle": True, "wrap": True})
-            body.append(
-                {
-                    "type": "TextBlock",
-                    "text": escape(shown) if shown else "(left blank)",
-                    "wrap": True,
-                    "spacing": "None",
-                }
-            )
+            for question, answer in answered(field, answers, context):
+                body.append({"type": "TextBlock", "text": escape(question), "isSubtle": True, "wrap": True})
+                body.append({"type": "TextBlock", "text": escape(answer), "wrap": True, "spacing": "None"})
     return {
         "type": "AdaptiveCard",
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
@@ -293,13 +463,12 @@ def summary_card(
     }
 
 
-def as_text(form: FormTemplate, answers: dict[str, Any]) -> str:
+def as_text(form: FormTemplate, answers: dict[str, Any], context: FormContext = NO_CONTEXT) -> str:
     """The answers as plain text, ready to paste into a record."""
     lines = [form.title, ""]
     for section in form.sections:
         lines.append(section.title)
         for field in section.fields:
-            value = str(answers.get(field.id) or "").strip() or "(left blank)"
-            lines.append(f"{field.label} {value}")
+            lines += [f"{question} {answer}" for question, answer in answered(field, answers, context)]
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"

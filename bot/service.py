@@ -9,19 +9,40 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
-from bot.domain import AuditEntry, ConversationReference, Outcome, Record, RecordStatus
-from bot.forms import FormTemplate, answers_from, check_step, known_forms, load_form, step_card, summary_card
+from bot.domain import ActionStatus, AuditEntry, ConversationReference, Outcome, Record, RecordStatus
+from bot.forms import (
+    ROWS,
+    FormContext,
+    FormTemplate,
+    OpenAction,
+    answers_from,
+    as_text,
+    check_step,
+    known_forms,
+    load_form,
+    step_card,
+    summary_card,
+)
 from bot.rules.engine import Obligation, obligations_due
 from bot.rules.facts import Role, World
 from bot.rules.profile import Profile
-from bot.storage.repositories import AuditRepository, JournalRepository, RecordRepository, StaffRepository
+from bot.storage.repositories import (
+    ActionRepository,
+    AuditRepository,
+    CaseRepository,
+    JournalRepository,
+    NotFound,
+    RecordRepository,
+    SessionRepository,
+    StaffRepository,
+)
 from bot.storage.world import load_world
 from bot.wording import duty_name, when
 
@@ -213,10 +234,10 @@ class Forms:
                 draft = existing[0]
                 saved = when(self.companion.profile.calendar.local(draft.updated_at))
                 note = f"Welcome back. This is your draft from {saved}."
-                return FormView(FormOutcome.STEP, self._card(form, draft, note=note))
+                return FormView(FormOutcome.STEP, self._card(session, person, form, draft, note=note))
             draft = records.save_draft(form_id, person.id, {STEP: 0}, now)
             self._audit(session, person, "start form", draft.thread, Outcome.ALLOWED)
-            return FormView(FormOutcome.STEP, self._card(form, draft))
+            return FormView(FormOutcome.STEP, self._card(session, person, form, draft))
 
         return await self.companion.in_session(begin)
 
@@ -266,7 +287,7 @@ class Forms:
             current = int(record.answers.get(STEP, 0))
             if version != record.version or step != current:
                 note = "That card was out of date, so nothing was changed. Here is where you are now."
-                return FormView(FormOutcome.STALE, self._card(form, record, note=note))
+                return FormView(FormOutcome.STALE, self._card(session, person, form, record, note=note))
             answers = dict(record.answers)
             if action in {"form.save", "form.next", "form.finish"}:
                 answers.update(answers_from(form, step, data))
@@ -275,7 +296,7 @@ class Forms:
             if action == "form.save":
                 saved_at = self.companion.profile.calendar.local(now)
                 note = f"Draft saved at {saved_at:%H:%M}. Type drafts to come back to it."
-                return FormView(FormOutcome.STEP, self._card(form, record, note=note))
+                return FormView(FormOutcome.STEP, self._card(session, person, form, record, note=note))
             if action == "form.cancel":
                 return FormView(
                     FormOutcome.CANCELLED,
@@ -284,39 +305,134 @@ class Forms:
             if action == "form.back":
                 answers[STEP] = max(0, step - 1)
                 record = records.save_draft(form_id, person.id, answers, now, thread=thread)
-                return FormView(FormOutcome.STEP, self._card(form, record))
-            errors = check_step(form, step, answers)
+                return FormView(FormOutcome.STEP, self._card(session, person, form, record))
+            context = self._context(session, person, form, answers)
+            errors = check_step(form, step, answers, context)
             if errors:
-                return FormView(FormOutcome.STEP, self._card(form, record, errors=errors))
+                return FormView(FormOutcome.STEP, self._card(session, person, form, record, errors=errors))
             if action == "form.next" and step + 1 < len(form.sections):
                 answers[STEP] = step + 1
                 record = records.save_draft(form_id, person.id, answers, now, thread=thread)
-                return FormView(FormOutcome.STEP, self._card(form, record))
+                return FormView(FormOutcome.STEP, self._card(session, person, form, record))
             if action != "form.finish":
-                return FormView(FormOutcome.STALE, self._card(form, record), "I did not recognise that button.")
+                return FormView(
+                    FormOutcome.STALE, self._card(session, person, form, record), "I did not recognise that button."
+                )
             for earlier in range(len(form.sections)):
-                if check_step(form, earlier, answers):
+                if problems := check_step(form, earlier, answers, context):
                     answers[STEP] = earlier
                     record = records.save_draft(form_id, person.id, answers, now, thread=thread)
-                    return FormView(
-                        FormOutcome.STEP, self._card(form, record, errors=check_step(form, earlier, answers))
-                    )
+                    return FormView(FormOutcome.STEP, self._card(session, person, form, record, errors=problems))
             finished = records.finalise(record.id, now)
+            self._audit(session, person, "finish form", thread, Outcome.ALLOWED)
+            finished_at = when(self.companion.profile.calendar.local(now))
+            if form_id == "case_discussion":
+                session_id = self._finish_case_discussion(session, person, finished, answers, context)
+                button = {
+                    "type": "Action.Submit",
+                    "title": "Recorded on the child's file",
+                    "data": {"action": "case.recorded", "session": session_id},
+                }
+                card = summary_card(form, answers, heading=f"Held {finished_at}.", context=context, actions=[button])
+                record_text = as_text(form, answers, context)
+                message = (
+                    "Here is the record to paste into the child's file. When it is there, press "
+                    f"“Recorded on the child's file”.\n\n{record_text}"
+                )
+                return FormView(FormOutcome.FINISHED, card, message)
             if form_id == "journal":
                 JournalRepository(session).add(person.id, {k: v for k, v in answers.items() if k != STEP}, now)
-            self._audit(session, person, "finish form", thread, Outcome.ALLOWED)
-            heading = f"Finished {when(self.companion.profile.calendar.local(now))}. Private to you."
+            heading = f"Finished {finished_at}. Private to you."
             return FormView(
                 FormOutcome.FINISHED,
-                summary_card(form, finished.answers, heading=heading),
+                summary_card(form, finished.answers, heading=heading, context=context),
                 f"Your {form.title.lower()} is saved.",
             )
 
         return await self.companion.in_session(handle)
 
-    def _card(self, form: FormTemplate, record: Record, **extra: Any) -> dict[str, Any]:
+    def _context(self, session: Session, person: Person, form: FormTemplate, answers: dict[str, Any]) -> FormContext:
+        """What this person's form may offer: their own cases, the child's open actions, the policy's triggers."""
+        people = StaffRepository(session)
+        workers = [person.id, *people.supervisees_of(person.id)]
+        cases = tuple(CaseRepository(session).open_for_workers(workers))
+        chosen = answers.get("case")
+        previous: tuple[OpenAction, ...] = ()
+        if isinstance(chosen, str) and chosen in cases:
+            previous = tuple(
+                OpenAction(a.id, a.text, a.owner, a.due_on.strftime("%d %B %Y") if a.due_on else "no date")
+                for a in ActionRepository(session).open_for_case(chosen)
+            )
+        oversight = self.companion.profile.oversight
+        return FormContext(cases=cases, previous_actions=previous, oversight=oversight.triggers if oversight else ())
+
+    def _card(
+        self, session: Session, person: Person, form: FormTemplate, record: Record, **extra: Any
+    ) -> dict[str, Any]:
         step = int(record.answers.get(STEP, 0))
-        return step_card(form, step, record.answers, thread=record.thread, version=record.version, **extra)
+        context = self._context(session, person, form, record.answers)
+        return step_card(
+            form, step, record.answers, thread=record.thread, version=record.version, context=context, **extra
+        )
+
+    async def mark_recorded(self, person: Person, session_id: Any) -> str:
+        """Stamp a case discussion as recorded on the child's file, closing the recording duty."""
+        now = self.companion.clock.now()
+        calendar = self.companion.profile.calendar
+
+        def stamp(session: Session) -> str:
+            sessions = SessionRepository(session)
+            try:
+                held = sessions.get(session_id) if isinstance(session_id, str) else None
+            except NotFound:
+                held = None
+            if held is None:
+                return "I could not find that discussion, so nothing was changed."
+            if person.id not in {held.supervisee, held.supervisor}:
+                AuditRepository(session).add(
+                    AuditEntry(now, person.id, "mark recorded", "session", session_id, Outcome.REFUSED)
+                )
+                return "That discussion is not one of yours, so I have not changed it."
+            if held.recorded_at is not None:
+                recorded = when(calendar.local(held.recorded_at))
+                return f"This was already marked as recorded on the child's file on {recorded}."
+            sessions.mark_recorded(session_id, now)
+            AuditRepository(session).add(
+                AuditEntry(now, person.id, "mark recorded", "session", session_id, Outcome.ALLOWED)
+            )
+            return f"Marked as recorded on the child's file at {calendar.local(now):%H:%M}. That duty is done."
+
+        return await self.companion.in_session(stamp)
+
+    def _finish_case_discussion(
+        self, session: Session, person: Person, record: Record, answers: dict[str, Any], context: FormContext
+    ) -> str:
+        """Hold the session naming the child, settle the earlier actions and add the new ones."""
+        now = self.companion.clock.now()
+        case_id = str(answers["case"])
+        case_row = CaseRepository(session).get(case_id)
+        assert case_row is not None
+        worker = case_row.worker_id
+        relationship = StaffRepository(session).current_supervisor(worker)
+        supervisor = person.id if worker != person.id else (relationship.supervisor if relationship else None)
+        session_id = f"CD-{record.thread[:12]}"
+        sessions = SessionRepository(session)
+        sessions.plan(session_id, worker, supervisor, "case", now)
+        sessions.hold(session_id, now, [case_id])
+        RecordRepository(session).attach_session(record.id, session_id)
+        actions = ActionRepository(session)
+        for action in context.previous_actions:
+            outcome = answers.get(f"previous.{action.id}")
+            if outcome in {"done", "not_done"}:
+                why = str(answers.get(f"previous.{action.id}.why") or "").strip() or None
+                actions.close(action.id, ActionStatus(outcome), why, record.id)
+        for row in range(ROWS):
+            what = str(answers.get(f"actions.{row}.what") or "").strip()
+            if what:
+                who = str(answers.get(f"actions.{row}.who") or "").strip()
+                by = date.fromisoformat(str(answers[f"actions.{row}.by"]))
+                actions.add(case_id, what, who, by, raised_in=record.id)
+        return session_id
 
     def _audit(self, session: Session, person: Person, action: str, thread: str, outcome: Outcome) -> None:
         AuditRepository(session).add(

@@ -12,6 +12,7 @@ class Command:
 
 
 COMMANDS = (
+    Command("case", "Discuss one child's case and get a record for the child's file"),
     Command("journal", "Write a reflective journal entry, private to you until you share it"),
     Command("drafts", "Carry on with a form you started"),
     Command("due", "What is due for you, and for the people you supervise, soonest first"),

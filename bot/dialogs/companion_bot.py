@@ -70,8 +70,11 @@ class CompanionBot(ActivityHandler):
         command = "due" if action == "due.show" else read_command(activity.text)
         if action == "drafts.resume" and isinstance(value.get("form"), str) and value["form"] in known_forms():
             await self._show(turn_context, await self.forms.open(person, value["form"]))
-        elif command == "journal":
-            await self._show(turn_context, await self.forms.open(person, "journal"))
+        elif command in {"journal", "case"}:
+            form = "case_discussion" if command == "case" else "journal"
+            await self._show(turn_context, await self.forms.open(person, form))
+        elif action == "case.recorded":
+            await turn_context.send_activity(await self.forms.mark_recorded(person, value.get("session")))
         elif command == "drafts":
             await self._drafts(turn_context, person)
         elif command == "due":

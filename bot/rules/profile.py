@@ -164,6 +164,14 @@ class NotTracked:
 
 
 @dataclass(frozen=True, slots=True)
+class Oversight:
+    """The key points at which the policy wants management oversight on the child's record."""
+
+    triggers: tuple[str, ...]
+    source: Citation
+
+
+@dataclass(frozen=True, slots=True)
 class Profile:
     """One council's supervision policy."""
 
@@ -178,6 +186,7 @@ class Profile:
     urgent: tuple[UrgentRule, ...] = ()
     escalations: tuple[EscalationRule, ...] = ()
     not_tracked: tuple[NotTracked, ...] = ()
+    oversight: Oversight | None = None
 
     def frequency_rules(self, kind: ObligationKind) -> tuple[FrequencyRule, ...]:
         """The frequency rules for one kind of duty."""
@@ -224,7 +233,7 @@ E = TypeVar("E", bound=StrEnum)
 _TOP_KEYS = {
     "name", "title", "source", "time_zone", "bank_holidays",
     "agreement", "case_discussion", "recording", "sign_off", "urgent_supervision",
-    "escalation", "not_tracked",
+    "escalation", "not_tracked", "oversight",
     *(kind.value for kind in FREQUENCY_KINDS),
 }  # fmt: skip
 _CITATION_KEYS = {"cite", "interpretation"}
@@ -267,6 +276,15 @@ class _Reader:
             urgent=self.rules(data, "urgent_supervision", self.urgent),
             escalations=self.rules(data, "escalation", self.escalation),
             not_tracked=self.rules(data, "not_tracked", self.not_tracked),
+            oversight=self.oversight(data["oversight"]) if "oversight" in data else None,
+        )
+
+    def oversight(self, data: Any) -> Oversight:
+        if not isinstance(data, Mapping):
+            raise self.fail("oversight", "expected a table with triggers and cite")
+        self.only_keys(data, {"triggers"} | _CITATION_KEYS, "oversight")
+        return Oversight(
+            triggers=tuple(self.string_list(data, "triggers", "oversight")), source=self.citation(data, "oversight")
         )
 
     # -- one reader per kind of rule -------------------------------------------------------

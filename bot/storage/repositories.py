@@ -165,6 +165,20 @@ class StaffRepository:
             )
         )
 
+    def supervisees_of(self, supervisor: str) -> list[str]:
+        """Everyone this person currently supervises (not as cover)."""
+        return list(
+            self.session.scalars(
+                select(RelationshipRow.supervisee_id)
+                .where(
+                    RelationshipRow.supervisor_id == supervisor,
+                    RelationshipRow.ended_on.is_(None),
+                    RelationshipRow.is_cover.is_(False),
+                )
+                .order_by(RelationshipRow.supervisee_id)
+            )
+        )
+
     def cover_on(self, supervisee: str, day: date) -> Relationship | None:
         """Who covers for the supervisor on `day`, if anyone."""
         row = self.session.scalar(
@@ -304,6 +318,16 @@ class CaseRepository:
 
     def get(self, case_id: str) -> CaseRow | None:
         return self.session.get(CaseRow, case_id)
+
+    def open_for_workers(self, workers: Sequence[str]) -> list[str]:
+        """The open cases allocated to any of these workers, by case ID."""
+        return list(
+            self.session.scalars(
+                select(CaseRow.id)
+                .where(CaseRow.worker_id.in_(list(workers)), CaseRow.closed_on.is_(None))
+                .order_by(CaseRow.id)
+            )
+        )
 
     def open_for_worker(self, worker: str) -> list[str]:
         return list(
@@ -500,6 +524,11 @@ class RecordRepository:
         )
         self.session.add(row)
         self.session.flush()
+        return _record(row)
+
+    def attach_session(self, record_id: int, session_id: str) -> Record:
+        row = _get(self.session, RecordRow, record_id)
+        row.session_id = session_id
         return _record(row)
 
     def finalise(self, record_id: int, now: datetime) -> Record:
