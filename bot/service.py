@@ -63,6 +63,7 @@ class DueLine:
     """One duty as a person sees it in their list."""
 
     kind: str
+    subject: str
     what: str
     about: str
     who: str
@@ -179,7 +180,7 @@ def _line(obligation: Obligation, names: dict[str, str], due: datetime) -> DueLi
         about = f"Session {obligation.subject}"
     if kind == "urgent_supervision":
         about = f"Request {obligation.subject}"
-    return DueLine(kind, duty_name(kind), about, who, when(due), obligation.overdue)
+    return DueLine(kind, obligation.subject, duty_name(kind), about, who, when(due), obligation.overdue)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -222,8 +223,8 @@ class Forms:
     def __init__(self, companion: Companion) -> None:
         self.companion = companion
 
-    async def open(self, person: Person, form_id: str) -> FormView:
-        """The person's draft of this form where they left it, or a new one."""
+    async def open(self, person: Person, form_id: str, *, case: Any = None) -> FormView:
+        """The person's draft of this form where they left it, or a new one (about `case`, if given)."""
         form = load_form(form_id)
         now = self.companion.clock.now()
 
@@ -235,7 +236,10 @@ class Forms:
                 saved = when(self.companion.profile.calendar.local(draft.updated_at))
                 note = f"Welcome back. This is your draft from {saved}."
                 return FormView(FormOutcome.STEP, self._card(session, person, form, draft, note=note))
-            draft = records.save_draft(form_id, person.id, {STEP: 0}, now)
+            start: dict[str, Any] = {STEP: 0}
+            if isinstance(case, str) and case in self._context(session, person, form, {}).cases:
+                start["case"] = case
+            draft = records.save_draft(form_id, person.id, start, now)
             self._audit(session, person, "start form", draft.thread, Outcome.ALLOWED)
             return FormView(FormOutcome.STEP, self._card(session, person, form, draft))
 

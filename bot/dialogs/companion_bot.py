@@ -68,8 +68,12 @@ class CompanionBot(ActivityHandler):
             await self._form_press(turn_context, person, value)
             return
         command = "due" if action == "due.show" else read_command(activity.text)
-        if action == "drafts.resume" and isinstance(value.get("form"), str) and value["form"] in known_forms():
-            await self._show(turn_context, await self.forms.open(person, value["form"]))
+        if (
+            action in {"drafts.resume", "open.form"}
+            and isinstance(value.get("form"), str)
+            and value["form"] in known_forms()
+        ):
+            await self._show(turn_context, await self.forms.open(person, value["form"], case=value.get("case")))
         elif command in {"journal", "case"}:
             form = "case_discussion" if command == "case" else "journal"
             await self._show(turn_context, await self.forms.open(person, form))
@@ -191,8 +195,16 @@ class CompanionBot(ActivityHandler):
 def _due_item(line: DueLine) -> dict[str, Any]:
     detail = " · ".join(part for part in (line.who, line.about) if part)
     status = f"Overdue since {line.due}" if line.overdue else f"Due {line.due}"
+    buttons: list[dict[str, Any]] = []
+    if line.kind == "case_discussion":
+        data = {"action": "open.form", "form": "case_discussion", "case": line.subject}
+        buttons.append({"type": "Action.Submit", "title": f"Discuss case {line.subject}", "data": data})
+    elif line.kind == "recording":
+        data = {"action": "case.recorded", "session": line.subject}
+        buttons.append({"type": "Action.Submit", "title": "Mark as recorded", "data": data})
     return render(
         "due_item",
+        buttons=[{"type": "ActionSet", "actions": buttons}] if buttons else [],
         what=line.what,
         detail=detail,
         status=status,

@@ -118,7 +118,7 @@ class Running:
 def items(card: dict[str, Any]) -> list[tuple[str, str, str]]:
     """The (what, detail, status) of each item in a list card."""
     return [
-        tuple(block["text"] for block in element["items"])  # type: ignore[misc]
+        tuple(block["text"] for block in element["items"] if block["type"] == "TextBlock")  # type: ignore[misc]
         for element in card["body"]
         if element.get("type") == "Container"
     ]

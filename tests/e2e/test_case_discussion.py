@@ -169,3 +169,27 @@ async def test_marking_someone_elses_discussion_as_recorded_is_refused(teams: Te
     assert reply["text"] == "That discussion is not one of yours, so I have not changed it."
     [missing] = await teams.say("aad-p1", value={"action": "case.recorded", "session": 42})
     assert missing["text"] == "I could not find that discussion, so nothing was changed."
+
+
+async def test_each_duty_in_the_due_list_has_a_button_that_does_the_job(teams: Teams, database_url: str) -> None:
+    [due] = await teams.say("aad-p1", "due")
+    buttons = {
+        action["title"]: action["data"]
+        for element in card_of(due)["body"]
+        if element.get("type") == "Container"
+        for block in element["items"]
+        if block["type"] == "ActionSet"
+        for action in block["actions"]
+    }
+    assert buttons["Discuss case C-1012"] == {"action": "open.form", "form": "case_discussion", "case": "C-1012"}
+    [opened] = await teams.say("aad-p1", value=buttons["Discuss case C-1012"])
+    assert inputs(card_of(opened))["case"]["value"] == "C-1012"
+    [marked] = await teams.say("aad-p1", value=buttons["Mark as recorded"])
+    assert marked["text"].startswith("Marked as recorded")
+    [held] = [s for s in rows(database_url, SessionRow) if s.id == "S-02"]
+    assert held.recorded_at is not None
+
+
+async def test_a_discuss_button_for_a_case_that_is_not_theirs_opens_the_form_without_it(teams: Teams) -> None:
+    [opened] = await teams.say("aad-p1", value={"action": "open.form", "form": "case_discussion", "case": "C-1009"})
+    assert inputs(card_of(opened))["case"]["value"] == ""
