@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 3978
 
-.PHONY: run test lint migrate clean
+.PHONY: run test lint migrate package clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,9 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+
+package: $(STAMP)
+	$(BIN)/python -m bot package
 
 migrate: $(STAMP)
 	$(BIN)/python -m bot migrate

@@ -86,6 +86,10 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--policy", default=None, help="policy to show it under (default: POLICY, else devon)")
     demo.set_defaults(run=_demo)
 
+    package = commands.add_parser("package", help="build the Teams app package (needs MicrosoftAppId)")
+    package.add_argument("--output", type=Path, default=Path("build/supervision-companion.zip"))
+    package.set_defaults(run=_package)
+
     migrate = commands.add_parser("migrate", help="create or update the database tables")
     migrate.add_argument("--database", help="database address (default: DATABASE_URL, else the local SQLite file)")
     migrate.set_defaults(run=_migrate)
@@ -265,6 +269,22 @@ def _demo(args: argparse.Namespace) -> int:
         engine.dispose()
     print(f"The demo team is in {_redacted(url)}. Following {profile.title}, today:\n")
     print(_table(obligations_due(profile, world, now), world))
+    return 0
+
+
+def _package(args: argparse.Namespace) -> int:
+    from bot.package import PackageError, build
+
+    try:
+        path = build(
+            os.environ.get("MicrosoftAppId", ""),  # noqa: SIM112 - the Bot Framework's own name
+            args.output,
+            developer=os.environ.get("DEVELOPER_NAME", "Children's Services"),
+            website=os.environ.get("DEVELOPER_WEBSITE", "https://www.example.org"),
+        )
+    except PackageError as error:
+        raise UsageError(str(error)) from error
+    print(f"Teams app package written to {path}. Upload it in Teams under Apps, Manage your apps.")
     return 0
 
 
