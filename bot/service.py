@@ -16,7 +16,16 @@ from typing import Any, TypeVar
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
-from bot.domain import ActionStatus, AuditEntry, ConversationReference, Outcome, Record, RecordStatus
+from bot.domain import (
+    ActionStatus,
+    AuditEntry,
+    ConversationReference,
+    Outcome,
+    Party,
+    PlannedSession,
+    Record,
+    RecordStatus,
+)
 from bot.forms import (
     ROWS,
     FormContext,
@@ -170,6 +179,29 @@ class Companion:
             or (o.overdue and o.supervisor is not None and managers.get(o.supervisor) == person.id)
         ]
         return [_line(o, names, self.profile.calendar.local(o.due)) for o in mine]
+
+
+def _party(person: Person, held: PlannedSession) -> Party | None:
+    if person.id == held.supervisee:
+        return Party.SUPERVISEE
+    if person.id == held.supervisor:
+        return Party.SUPERVISOR
+    return None
+
+
+def _name(session: Session, staff_id: str) -> str:
+    row = StaffRepository(session).get(staff_id)
+    return row.name if row else staff_id
+
+
+def _signatures(record: Record) -> str:
+    if record.supervisee_signed_at and record.supervisor_signed_at:
+        return "Signed by both."
+    if record.supervisee_signed_at:
+        return "Signed by the supervisee; waiting for the supervisor."
+    if record.supervisor_signed_at:
+        return "Signed by the supervisor; waiting for the supervisee."
+    return "Not signed yet."
 
 
 def _line(obligation: Obligation, names: dict[str, str], due: datetime) -> DueLine:
@@ -344,12 +376,20 @@ class Forms:
                     f"“Recorded on the child's file”.\n\n{record_text}"
                 )
                 return FormView(FormOutcome.FINISHED, card, message)
+            buttons: list[dict[str, Any]] = []
             if form_id == "journal":
-                JournalRepository(session).add(person.id, {k: v for k, v in answers.items() if k != STEP}, now)
+                entry = JournalRepository(session).add(person.id, {k: v for k, v in answers.items() if k != STEP}, now)
+                buttons.append(
+                    {
+                        "type": "Action.Submit",
+                        "title": "Share with my supervisor",
+                        "data": {"action": "journal.share", "entry": entry.id},
+                    }
+                )
             heading = f"Finished {finished_at}. Private to you."
             return FormView(
                 FormOutcome.FINISHED,
-                summary_card(form, finished.answers, heading=heading, context=context),
+                summary_card(form, finished.answers, heading=heading, context=context, actions=buttons),
                 f"Your {form.title.lower()} is saved.",
             )
 
@@ -407,6 +447,102 @@ class Forms:
             return f"Marked as recorded on the child's file at {calendar.local(now):%H:%M}. That duty is done."
 
         return await self.companion.in_session(stamp)
+
+    async def share_journal(self, person: Person, entry_id: Any) -> str:
+        """Share a journal entry with the supervisor as a reflective supervision record, signed by its author."""
+        now = self.companion.clock.now()
+
+        def share(session: Session) -> str:
+            journals = JournalRepository(session)
+            entry = journals.get(entry_id) if isinstance(entry_id, int) and not isinstance(entry_id, bool) else None
+            if entry is None or entry.author != person.id:
+                if entry is not None:
+                    self._audit(session, person, "share journal", str(entry_id), Outcome.REFUSED)
+                return "I could not find that journal entry among yours, so nothing was shared."
+            if entry.shared_at is not None:
+                return "You have already shared this entry with your supervisor."
+            relationship = StaffRepository(session).current_supervisor(person.id)
+            if relationship is None:
+                return "You have no supervisor recorded, so there is no one to share it with. Please ask your manager."
+            records = RecordRepository(session)
+            record = records.save_draft("journal", person.id, entry.answers, now)
+            record = records.finalise(record.id, now)
+            session_id = f"RJ-{entry.id}"
+            sessions = SessionRepository(session)
+            sessions.plan(session_id, person.id, relationship.supervisor, "reflective", now)
+            sessions.hold(session_id, now)
+            sessions.mark_recorded(session_id, now)
+            records.attach_session(record.id, session_id)
+            records.sign(record.id, Party.SUPERVISEE, now)
+            journals.share(entry.id, record.id, now)
+            self._audit(session, person, "share journal", session_id, Outcome.ALLOWED)
+            return (
+                "Shared with your supervisor as a reflective supervision record, signed by you. "
+                "It is complete once your supervisor signs it too."
+            )
+
+        return await self.companion.in_session(share)
+
+    async def read_record(self, person: Person, session_id: Any) -> FormView:
+        """A session's record, for its supervisee or supervisor only, with a Sign button if they have not signed."""
+
+        def read(session: Session) -> FormView:
+            found = self._session_record(session, session_id)
+            if found is None:
+                return FormView(FormOutcome.STALE, message="I could not find that record.")
+            held, record = found
+            party = _party(person, held)
+            if party is None:
+                self._audit(session, person, "read record", str(session_id), Outcome.REFUSED)
+                return FormView(FormOutcome.REFUSED, message="That record is not one of yours, so I cannot show it.")
+            self._audit(session, person, "read record", str(session_id), Outcome.ALLOWED)
+            signed = record.supervisee_signed_at if party is Party.SUPERVISEE else record.supervisor_signed_at
+            buttons = (
+                []
+                if signed
+                else [{"type": "Action.Submit", "title": "Sign", "data": {"action": "record.sign", "session": held.id}}]
+            )
+            form = load_form(record.form)
+            heading = f"Shared by {_name(session, record.author)}. " + _signatures(record)
+            return FormView(FormOutcome.STEP, summary_card(form, record.answers, heading=heading, actions=buttons))
+
+        return await self.companion.in_session(read)
+
+    async def sign_record(self, person: Person, session_id: Any) -> str:
+        """Sign a session's record; once both have signed, the sign-off duty is done."""
+        now = self.companion.clock.now()
+
+        def sign(session: Session) -> str:
+            found = self._session_record(session, session_id)
+            if found is None:
+                return "I could not find that record, so nothing was signed."
+            held, record = found
+            party = _party(person, held)
+            if party is None:
+                self._audit(session, person, "sign record", str(session_id), Outcome.REFUSED)
+                return "That record is not one of yours, so you cannot sign it."
+            already = record.supervisee_signed_at if party is Party.SUPERVISEE else record.supervisor_signed_at
+            if already is not None:
+                return "You have already signed this record."
+            record = RecordRepository(session).sign(record.id, party, now)
+            self._audit(session, person, "sign record", held.id, Outcome.ALLOWED)
+            if record.supervisee_signed_at and record.supervisor_signed_at:
+                SessionRepository(session).mark_signed_off(held.id, now)
+                return "Signed. Both of you have now signed, so the record is complete."
+            return "Signed. It is complete once the other person signs too."
+
+        return await self.companion.in_session(sign)
+
+    @staticmethod
+    def _session_record(session: Session, session_id: Any) -> tuple[PlannedSession, Record] | None:
+        if not isinstance(session_id, str):
+            return None
+        try:
+            held = SessionRepository(session).get(session_id)
+        except NotFound:
+            return None
+        record = RecordRepository(session).for_session(session_id)
+        return (held, record) if record is not None else None
 
     def _finish_case_discussion(
         self, session: Session, person: Person, record: Record, answers: dict[str, Any], context: FormContext

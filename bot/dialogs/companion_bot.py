@@ -79,6 +79,12 @@ class CompanionBot(ActivityHandler):
             await self._show(turn_context, await self.forms.open(person, form))
         elif action == "case.recorded":
             await turn_context.send_activity(await self.forms.mark_recorded(person, value.get("session")))
+        elif action == "journal.share":
+            await turn_context.send_activity(await self.forms.share_journal(person, value.get("entry")))
+        elif action == "record.read":
+            await self._show(turn_context, await self.forms.read_record(person, value.get("session")))
+        elif action == "record.sign":
+            await turn_context.send_activity(await self.forms.sign_record(person, value.get("session")))
         elif command == "drafts":
             await self._drafts(turn_context, person)
         elif command == "due":
@@ -199,6 +205,9 @@ def _due_item(line: DueLine) -> dict[str, Any]:
     if line.kind == "case_discussion":
         data = {"action": "open.form", "form": "case_discussion", "case": line.subject}
         buttons.append({"type": "Action.Submit", "title": f"Discuss case {line.subject}", "data": data})
+    elif line.kind == "sign_off":
+        data = {"action": "record.read", "session": line.subject}
+        buttons.append({"type": "Action.Submit", "title": "Read and sign", "data": data})
     elif line.kind == "recording":
         data = {"action": "case.recorded", "session": line.subject}
         buttons.append({"type": "Action.Submit", "title": "Mark as recorded", "data": data})

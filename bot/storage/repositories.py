@@ -547,6 +547,13 @@ class RecordRepository:
         )
         return _record(row) if row else None
 
+    def for_session(self, session_id: str) -> Record | None:
+        """The newest record attached to a session."""
+        row = self.session.scalar(
+            select(RecordRow).where(RecordRow.session_id == session_id).order_by(RecordRow.id.desc())
+        )
+        return _record(row) if row else None
+
     def history(self, thread: str) -> list[Record]:
         rows = self.session.scalars(select(RecordRow).where(RecordRow.thread == thread).order_by(RecordRow.version))
         return [_record(row) for row in rows]
@@ -605,6 +612,10 @@ class JournalRepository:
         if row.author_id == viewer or (row.shared_at is not None and row.author_id in supervisees):
             return _journal(row)
         return None
+
+    def get(self, entry_id: int) -> JournalEntry | None:
+        row = self.session.get(JournalEntryRow, entry_id)
+        return _journal(row) if row else None
 
     def by_author(self, author: str) -> list[JournalEntry]:
         rows = self.session.scalars(

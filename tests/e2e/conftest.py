@@ -124,7 +124,7 @@ def items(card: dict[str, Any]) -> list[tuple[str, str, str]]:
     ]
 
 
-async def start(database_url: str, *, demo: bool = False, reload_demo: bool = True) -> Running:
+async def start(database_url: str, *, demo: bool = False, reload_demo: bool = True, policy: str = "devon") -> Running:
     """The demo team in the database (p1, s1 and m1 linked to Teams), the bot and the connector stand-in."""
     if reload_demo:
         engine = create_engine_for(database_url)
@@ -138,7 +138,7 @@ async def start(database_url: str, *, demo: bool = False, reload_demo: bool = Tr
     connector = Connector()
     connector_server = TestServer(connector.app, host="127.0.0.1")
     await connector_server.start_server()
-    settings = Settings(database_url=database_url, policy="devon", demo=demo)
+    settings = Settings(database_url=database_url, policy=policy, demo=demo)
     bot = TestServer(create_app(settings, clock=FixedClock(NOW)), host="127.0.0.1")
     await bot.start_server()
     return Running(bot, connector_server, connector)

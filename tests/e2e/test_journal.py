@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.storage.db import create_engine_for, session_factory
-from bot.storage.models import AuditRow, JournalEntryRow, RecordRow
+from bot.storage.models import AuditRow, JournalEntryRow, RecordRow, SessionRow
 from tests.e2e.conftest import Teams, card_of, start, texts
 
 FULL = {
@@ -92,7 +92,8 @@ async def test_a_journal_entry_is_written_step_by_step_and_finished_as_a_read_on
     shown = texts(card_of(summary))
     assert shown[1].startswith("Finished Wednesday 25 November 2026")
     assert FULL["event"] in shown and FULL["needs"] in shown
-    assert card_of(summary)["actions"] == []
+    assert [a["title"] for a in card_of(summary)["actions"]] == ["Share with my supervisor"]
+    assert not any(element["type"].startswith("Input.") for element in card_of(summary)["body"])
     [entry] = rows(database_url, JournalEntryRow)
     assert (entry.author_id, entry.shared_at, entry.answers["thoughts"]) == ("p1", None, FULL["thoughts"])
     assert [r.status for r in rows(database_url, RecordRow)] == ["final"]
@@ -216,3 +217,76 @@ async def test_cancel_keeps_the_draft(teams: Teams, database_url: str) -> None:
     assert stopped["text"] == "Stopped. Your draft of the reflective journal is kept: type drafts to carry on."
     [record] = rows(database_url, RecordRow)
     assert (record.status, record.answers["event"]) == ("draft", FULL["event"])
+
+
+async def finished_journal(teams: Teams) -> dict[str, Any]:
+    """Write a whole journal entry as p1 and return its finished summary card."""
+    [reply] = await teams.say("aad-p1", "journal")
+    card = card_of(reply)
+    for fields in (["event"], ["thoughts"], ["reaction"]):
+        [reply] = await press(teams, card, "Next", {f: FULL[f] for f in fields})
+        card = card_of(reply)
+    replies = await press(teams, card, "Finish", {"achieved": FULL["achieved"]})
+    [summary] = [r for r in replies if r.get("attachments")]
+    return card_of(summary)
+
+
+async def test_a_shared_journal_becomes_a_reflective_record_both_sign_within_the_deadline(database_url: str) -> None:
+    import aiohttp
+
+    running = await start(database_url, policy="blackburn")
+    async with aiohttp.ClientSession() as http:
+        teams = Teams(
+            str(running.bot.make_url("")).rstrip("/"),
+            str(running.connector_server.make_url("")).rstrip("/"),
+            running.connector,
+            http,
+        )
+        summary = await finished_journal(teams)
+        share = button(summary, "Share with my supervisor")
+
+        [not_yet] = await teams.say("aad-s1", value={"action": "record.read", "session": f"RJ-{share['entry']}"})
+        assert not_yet["text"] == "I could not find that record."  # private until shared
+
+        [shared] = await teams.say("aad-p1", value=share)
+        assert shared["text"].startswith(
+            "Shared with your supervisor as a reflective supervision record, signed by you."
+        )
+        [twice] = await teams.say("aad-p1", value=share)
+        assert twice["text"] == "You have already shared this entry with your supervisor."
+
+        [due] = await teams.say("aad-s1", "due")
+        due_card = card_of(due)
+        assert "Sign the record" in texts(due_card)
+        assert "Due Wednesday 9 December 2026, 12:00" in texts(due_card)  # 10 working days
+        read_button = next(
+            action["data"]
+            for element in due_card["body"]
+            if element.get("type") == "Container"
+            for block in element["items"]
+            if block["type"] == "ActionSet"
+            for action in block["actions"]
+            if action["title"] == "Read and sign"
+        )
+        [record] = await teams.say("aad-s1", value=read_button)
+        shown = texts(card_of(record))
+        assert shown[1] == "Shared by Priya Shah. Signed by the supervisee; waiting for the supervisor."
+        assert FULL["thoughts"] in shown
+        [refused] = await teams.say("aad-m1", value=read_button)
+        assert refused["text"] == "That record is not one of yours, so I cannot show it."
+        [signed] = await teams.say("aad-s1", value=button(card_of(record), "Sign"))
+        assert signed["text"] == "Signed. Both of you have now signed, so the record is complete."
+        [due_after] = await teams.say("aad-s1", "due")
+        assert "Sign the record" not in texts(card_of(due_after))
+    await running.close()
+    [held] = [s for s in rows(database_url, SessionRow) if s.id == f"RJ-{share['entry']}"]
+    assert (held.kind, held.supervisee_id, held.supervisor_id) == ("reflective", "p1", "s1")
+    assert held.signed_off_at is not None
+    [entry] = rows(database_url, JournalEntryRow)
+    assert entry.shared_at is not None
+
+
+async def test_someone_elses_journal_cannot_be_shared(teams: Teams) -> None:
+    summary = await finished_journal(teams)
+    [refused] = await teams.say("aad-s1", value=button(summary, "Share with my supervisor"))
+    assert refused["text"] == "I could not find that journal entry among yours, so nothing was shared."
