@@ -30,6 +30,7 @@ class FieldType(StrEnum):
     PREVIOUS_ACTIONS = "previous_actions"
     ACTION_ROWS = "action_rows"
     OVERSIGHT = "oversight"
+    SUPERVISEE = "supervisee"
 
 
 RATINGS = {"red": "Red: very worried", "amber": "Amber: some worries", "green": "Green: on track"}
@@ -37,6 +38,9 @@ PREVIOUS = {"done": "Done", "not_done": "Not done", "carried": "Still open: carr
 ROW_PARTS = ("what", "who", "by")
 ROWS = 3
 YES_NO = {"yes": "Yes", "no": "No"}
+
+
+_FIELD_KEYS = {"id", "type", "label", "required", "max", "choices", "help", "past_only"}
 
 
 class FormError(ValueError):
@@ -60,6 +64,13 @@ class FormContext:
     cases: tuple[str, ...] = ()
     previous_actions: tuple[OpenAction, ...] = ()
     oversight: tuple[str, ...] = ()
+    people: tuple[tuple[str, str], ...] = ()
+    required: frozenset[str] = frozenset()
+    today: date | None = None
+
+    def requires(self, field: Field) -> bool:
+        """Whether the template or the council's policy makes this field compulsory."""
+        return field.required or field.id in self.required
 
 
 NO_CONTEXT = FormContext()
@@ -74,6 +85,7 @@ class Field:
     max: int = 500
     choices: tuple[tuple[str, str], ...] = ()
     help: str | None = None
+    past_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +123,11 @@ def load_form(form_id: str) -> FormTemplate:
         fields = []
         for f_index, raw in enumerate(section["fields"]):
             where = f"{form_id}.sections[{s_index}].fields[{f_index}]"
+            unknown = set(raw) - _FIELD_KEYS
+            if unknown:
+                raise FormError(
+                    f"{where}: unknown key {sorted(unknown)[0]!r} (allowed: {', '.join(sorted(_FIELD_KEYS))})"
+                )
             if raw["id"] in seen or raw["id"].startswith("_"):
                 raise FormError(f"{where}.id: {raw['id']!r} is used twice or starts with _")
             seen.add(raw["id"])
@@ -134,6 +151,7 @@ def load_form(form_id: str) -> FormTemplate:
                     int(raw.get("max", 500)),
                     choices,
                     raw.get("help"),
+                    bool(raw.get("past_only")),
                 )
             )
         sections.append(Section(section["id"], section["title"], tuple(fields)))
@@ -167,13 +185,22 @@ def check_step(
             continue
         value = str(answers.get(field.id) or "").strip()
         if not value:
-            if field.required:
+            if context.requires(field):
                 errors[field.id] = f"Please fill in “{field.label}”."
             continue
         if len(value) > field.max:
             errors[field.id] = f"Please keep this to {field.max} characters; it has {len(value)}."
         elif field.type is FieldType.DATE and not _is_date(value):
             errors[field.id] = "Please give a real date, such as 2026-11-30."
+        elif (
+            field.type is FieldType.DATE
+            and field.past_only
+            and context.today
+            and date.fromisoformat(value) > context.today
+        ):
+            errors[field.id] = "That date is still to come; please give the date it was held."
+        elif field.type is FieldType.SUPERVISEE and value not in dict(context.people):
+            errors[field.id] = "Please choose one of the people listed."
         elif field.type is FieldType.CASE and value not in context.cases:
             errors[field.id] = "Please choose one of the cases allocated to you."
         elif field.type is FieldType.OVERSIGHT and not set(value.split(",")) <= set(context.oversight):
@@ -330,10 +357,11 @@ def _inputs(field: Field, answers: dict[str, Any], context: FormContext) -> list
             )
         return elements
     text = "" if answers.get(field.id) is None else str(answers.get(field.id))
+    required = context.requires(field)
     if field.type in {FieldType.SHORT_TEXT, FieldType.LONG_TEXT}:
         element = _text(field.id, field.label, text, field.max, multiline=field.type is FieldType.LONG_TEXT)
-        element["isRequired"] = field.required
-        if field.required:
+        element["isRequired"] = required
+        if required:
             element["errorMessage"] = f"Please fill in “{field.label}”."
         return [element]
     if field.type is FieldType.DATE:
@@ -342,24 +370,26 @@ def _inputs(field: Field, answers: dict[str, Any], context: FormContext) -> list
             "id": field.id,
             "label": field.label,
             "value": text,
-            "isRequired": field.required,
+            "isRequired": required,
         }
-        if field.required:
+        if required:
             element["errorMessage"] = f"Please give “{field.label}”."
         return [element]
     if field.type is FieldType.CASE:
         choices = [(case_id, f"Case {case_id}") for case_id in context.cases]
+    elif field.type is FieldType.SUPERVISEE:
+        choices = list(context.people)
     elif field.type is FieldType.OVERSIGHT:
         choices = [(trigger, trigger) for trigger in context.oversight]
         if not choices:
             return []
-        element = _choice(field.id, field.label, choices, text, required=field.required)
+        element = _choice(field.id, field.label, choices, text, required=required)
         element["isMultiSelect"] = True
         element["style"] = "expanded"
         return [element]
     else:
         choices = list(field.choices)
-    return [_choice(field.id, field.label, choices, text, required=field.required)]
+    return [_choice(field.id, field.label, choices, text, required=required)]
 
 
 def _text(input_id: str, label: str, value: Any, limit: int, *, multiline: bool) -> dict[str, Any]:

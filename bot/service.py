@@ -78,6 +78,7 @@ class DueLine:
     who: str
     due: str
     overdue: bool
+    waiting: bool = False
 
 
 class NotAllowed(PermissionError):
@@ -162,14 +163,15 @@ class Companion:
         """What is due for this person and, for a supervisor or manager, for those they oversee, soonest first."""
         now = self.clock.now()
 
-        def read(session: Session) -> tuple[World, list[Obligation]]:
+        def read(session: Session) -> tuple[World, list[Obligation], list[tuple[Record, str]]]:
             world = load_world(session, self.profile.calendar)
             AuditRepository(session).add(
                 AuditEntry(now, person.id, "list due", "obligations", person.id, Outcome.ALLOWED)
             )
-            return world, obligations_due(self.profile, world, now)
+            unsigned = RecordRepository(session).awaiting_signature(person.id)
+            return world, obligations_due(self.profile, world, now), unsigned
 
-        world, found = await self.in_session(read)
+        world, found, unsigned = await self.in_session(read)
         names = {staff.id: staff.name for staff in world.staff}
         managers = {staff.id: staff.line_manager or staff.supervisor for staff in world.staff}
         mine = [
@@ -178,7 +180,23 @@ class Companion:
             if person.id in o.notify
             or (o.overdue and o.supervisor is not None and managers.get(o.supervisor) == person.id)
         ]
-        return [_line(o, names, self.profile.calendar.local(o.due)) for o in mine]
+        lines = [_line(o, names, self.profile.calendar.local(o.due)) for o in mine]
+        listed = {line.subject for line in lines if line.kind == "sign_off"}
+        lines += [
+            DueLine(
+                "sign_off",
+                session_id,
+                "Sign the record",
+                f"{load_form(record.form).title}, session {session_id}",
+                names.get(record.author, record.author),
+                when(self.profile.calendar.local(record.updated_at)),
+                overdue=False,
+                waiting=True,
+            )
+            for record, session_id in unsigned
+            if session_id not in listed and record.form in known_forms()
+        ]
+        return lines
 
 
 def _party(person: Person, held: PlannedSession) -> Party | None:
@@ -376,6 +394,12 @@ class Forms:
                     f"“Recorded on the child's file”.\n\n{record_text}"
                 )
                 return FormView(FormOutcome.FINISHED, card, message)
+            if form_id == "personal_record":
+                message = self._finish_personal_record(session, person, finished, answers)
+                heading = f"Held {answers['held_on']}. Signed by you {finished_at}."
+                return FormView(
+                    FormOutcome.FINISHED, summary_card(form, answers, heading=heading, context=context), message
+                )
             buttons: list[dict[str, Any]] = []
             if form_id == "journal":
                 entry = JournalRepository(session).add(person.id, {k: v for k, v in answers.items() if k != STEP}, now)
@@ -408,7 +432,17 @@ class Forms:
                 for a in ActionRepository(session).open_for_case(chosen)
             )
         oversight = self.companion.profile.oversight
-        return FormContext(cases=cases, previous_actions=previous, oversight=oversight.triggers if oversight else ())
+        supervisees = workers[1:]
+        names = {staff_id: row.name for staff_id in workers if (row := people.get(staff_id)) is not None}
+        listed = supervisees if supervisees else [person.id]
+        return FormContext(
+            cases=cases,
+            previous_actions=previous,
+            oversight=oversight.triggers if oversight else (),
+            people=tuple((staff_id, names.get(staff_id, staff_id)) for staff_id in listed),
+            required=self.companion.profile.required_fields(form.id),
+            today=self.companion.profile.calendar.local(self.companion.clock.now()).date(),
+        )
 
     def _card(
         self, session: Session, person: Person, form: FormTemplate, record: Record, **extra: Any
@@ -544,6 +578,26 @@ class Forms:
         record = RecordRepository(session).for_session(session_id)
         return (held, record) if record is not None else None
 
+    def _finish_personal_record(self, session: Session, person: Person, record: Record, answers: dict[str, Any]) -> str:
+        """Hold the personal supervision session on the day given and sign the record as its author."""
+        now = self.companion.clock.now()
+        calendar = self.companion.profile.calendar
+        supervisee = str(answers["supervisee"])
+        relationship = StaffRepository(session).current_supervisor(supervisee)
+        supervisor = relationship.supervisor if supervisee == person.id and relationship else person.id
+        held_on = date.fromisoformat(str(answers["held_on"]))
+        held_at = now if held_on == calendar.local(now).date() else calendar.midnight(held_on)
+        session_id = f"PS-{record.thread[:12]}"
+        sessions = SessionRepository(session)
+        sessions.plan(session_id, supervisee, supervisor, "personal", held_at)
+        sessions.hold(session_id, held_at)
+        sessions.mark_recorded(session_id, now)
+        records = RecordRepository(session)
+        records.attach_session(record.id, session_id)
+        records.sign(record.id, Party.SUPERVISEE if person.id == supervisee else Party.SUPERVISOR, now)
+        other = supervisor if person.id == supervisee else supervisee
+        return f"Saved and signed by you. {_name(session, other or '')} can read and sign it from their due list."
+
     def _finish_case_discussion(
         self, session: Session, person: Person, record: Record, answers: dict[str, Any], context: FormContext
     ) -> str:
@@ -559,7 +613,9 @@ class Forms:
         sessions = SessionRepository(session)
         sessions.plan(session_id, worker, supervisor, "case", now)
         sessions.hold(session_id, now, [case_id])
-        RecordRepository(session).attach_session(record.id, session_id)
+        records = RecordRepository(session)
+        records.attach_session(record.id, session_id)
+        records.sign(record.id, Party.SUPERVISEE if person.id == worker else Party.SUPERVISOR, now)
         actions = ActionRepository(session)
         for action in context.previous_actions:
             outcome = answers.get(f"previous.{action.id}")

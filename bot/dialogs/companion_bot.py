@@ -32,6 +32,7 @@ from bot.service import Companion, DueLine, FormOutcome, Forms, FormView, NotAll
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 4000
+FORM_COMMANDS = {"journal": "journal", "case": "case_discussion", "record": "personal_record"}
 
 
 class CompanionBot(ActivityHandler):
@@ -74,9 +75,8 @@ class CompanionBot(ActivityHandler):
             and value["form"] in known_forms()
         ):
             await self._show(turn_context, await self.forms.open(person, value["form"], case=value.get("case")))
-        elif command in {"journal", "case"}:
-            form = "case_discussion" if command == "case" else "journal"
-            await self._show(turn_context, await self.forms.open(person, form))
+        elif command in FORM_COMMANDS:
+            await self._show(turn_context, await self.forms.open(person, FORM_COMMANDS[command]))
         elif action == "case.recorded":
             await turn_context.send_activity(await self.forms.mark_recorded(person, value.get("session")))
         elif action == "journal.share":
@@ -201,6 +201,8 @@ class CompanionBot(ActivityHandler):
 def _due_item(line: DueLine) -> dict[str, Any]:
     detail = " · ".join(part for part in (line.who, line.about) if part)
     status = f"Overdue since {line.due}" if line.overdue else f"Due {line.due}"
+    if line.waiting:
+        status = f"Waiting for your signature since {line.due}"
     buttons: list[dict[str, Any]] = []
     if line.kind == "case_discussion":
         data = {"action": "open.form", "form": "case_discussion", "case": line.subject}

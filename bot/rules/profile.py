@@ -164,6 +164,15 @@ class NotTracked:
 
 
 @dataclass(frozen=True, slots=True)
+class FormRequirement:
+    """A question the policy says every record of a form must answer."""
+
+    form: str
+    field: str
+    source: Citation
+
+
+@dataclass(frozen=True, slots=True)
 class Oversight:
     """The key points at which the policy wants management oversight on the child's record."""
 
@@ -187,6 +196,11 @@ class Profile:
     escalations: tuple[EscalationRule, ...] = ()
     not_tracked: tuple[NotTracked, ...] = ()
     oversight: Oversight | None = None
+    form_requirements: tuple[FormRequirement, ...] = ()
+
+    def required_fields(self, form: str) -> frozenset[str]:
+        """The fields this policy makes compulsory on a form."""
+        return frozenset(r.field for r in self.form_requirements if r.form == form)
 
     def frequency_rules(self, kind: ObligationKind) -> tuple[FrequencyRule, ...]:
         """The frequency rules for one kind of duty."""
@@ -233,7 +247,7 @@ E = TypeVar("E", bound=StrEnum)
 _TOP_KEYS = {
     "name", "title", "source", "time_zone", "bank_holidays",
     "agreement", "case_discussion", "recording", "sign_off", "urgent_supervision",
-    "escalation", "not_tracked", "oversight",
+    "escalation", "not_tracked", "oversight", "form_requirement",
     *(kind.value for kind in FREQUENCY_KINDS),
 }  # fmt: skip
 _CITATION_KEYS = {"cite", "interpretation"}
@@ -277,7 +291,12 @@ class _Reader:
             escalations=self.rules(data, "escalation", self.escalation),
             not_tracked=self.rules(data, "not_tracked", self.not_tracked),
             oversight=self.oversight(data["oversight"]) if "oversight" in data else None,
+            form_requirements=self.rules(data, "form_requirement", self.form_requirement),
         )
+
+    def form_requirement(self, data: Mapping[str, Any], key: str) -> FormRequirement:
+        self.only_keys(data, {"form", "field"} | _CITATION_KEYS, key)
+        return FormRequirement(self.text(data, "form", key), self.text(data, "field", key), self.citation(data, key))
 
     def oversight(self, data: Any) -> Oversight:
         if not isinstance(data, Mapping):

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -546,6 +546,18 @@ class RecordRepository:
             select(RecordRow).where(RecordRow.thread == thread).order_by(RecordRow.version.desc())
         )
         return _record(row) if row else None
+
+    def awaiting_signature(self, staff_id: str) -> list[tuple[Record, str]]:
+        """Finished records of sessions this person took part in that they have not signed, oldest first."""
+        as_supervisee = and_(SessionRow.supervisee_id == staff_id, RecordRow.supervisee_signed_at.is_(None))
+        as_supervisor = and_(SessionRow.supervisor_id == staff_id, RecordRow.supervisor_signed_at.is_(None))
+        query = (
+            select(RecordRow, SessionRow.id)
+            .join(SessionRow, RecordRow.session_id == SessionRow.id)
+            .where(RecordRow.status == RecordStatus.FINAL.value, or_(as_supervisee, as_supervisor))
+            .order_by(RecordRow.updated_at, RecordRow.id)
+        )
+        return [(_record(row), session_id) for row, session_id in self.session.execute(query)]
 
     def for_session(self, session_id: str) -> Record | None:
         """The newest record attached to a session."""

@@ -1,0 +1,59 @@
+"""The form engine's templates and checks, without the bot around them."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+import bot.forms
+from bot.forms import FormContext, FormError, check_step, known_forms, load_form, step_card
+
+
+def test_every_shipped_form_template_loads() -> None:
+    assert known_forms() == ["case_discussion", "journal", "personal_record"]
+    for form_id in known_forms():
+        assert load_form(form_id).sections
+
+
+def test_a_template_with_an_unknown_key_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    template = json.loads((bot.forms.FORMS / "journal.json").read_text(encoding="utf-8"))
+    template["id"] = "broken"
+    template["sections"][0]["fields"][0]["pastonly"] = True
+    (tmp_path / "broken.json").write_text(json.dumps(template), encoding="utf-8")
+    monkeypatch.setattr(bot.forms, "FORMS", tmp_path)
+    load_form.cache_clear()
+    with pytest.raises(FormError, match=r"broken.sections\[0\].fields\[0\]: unknown key 'pastonly'"):
+        load_form("broken")
+    load_form.cache_clear()
+
+
+def test_a_field_the_policy_requires_is_required_even_if_the_template_says_optional() -> None:
+    form = load_form("personal_record")
+    step = 2
+    assert check_step(form, step, {}, FormContext()) == {}
+    assert check_step(form, step, {}, FormContext(required=frozenset({"equality"}))) == {
+        "equality": "Please fill in “Equality, diversity and inclusion: what was discussed”."
+    }
+
+
+def test_an_impossible_date_and_a_case_that_is_not_yours_are_refused() -> None:
+    form = load_form("personal_record")
+    context = FormContext(people=(("p1", "Priya"),), today=date(2026, 11, 25))
+    assert check_step(form, 0, {"supervisee": "p9", "held_on": "2026-02-30"}, context) == {
+        "supervisee": "Please choose one of the people listed.",
+        "held_on": "Please give a real date, such as 2026-11-30.",
+    }
+    case_form = load_form("case_discussion")
+    assert check_step(case_form, 0, {"case": "C-9", "rating": "amber"}, FormContext(cases=("C-1",))) == {
+        "case": "Please choose one of the cases allocated to you."
+    }
+
+
+def test_text_typed_by_a_person_is_never_read_as_formatting() -> None:
+    form = load_form("journal")
+    card = step_card(form, 0, {"event": "*bold* [link](x)"}, thread="t", version=1, note="Saved *now*")
+    assert {"type": "TextBlock", "text": "Saved \\*now\\*", "wrap": True, "color": "Good"} in card["body"]
+    assert next(e for e in card["body"] if e.get("id") == "event")["value"] == "*bold* [link](x)"
