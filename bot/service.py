@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock
 from bot.domain import (
     ActionStatus,
+    AgreementVersion,
     AuditEntry,
     ConversationReference,
     Outcome,
@@ -44,6 +45,7 @@ from bot.rules.facts import Role, World
 from bot.rules.profile import Profile
 from bot.storage.repositories import (
     ActionRepository,
+    AgreementRepository,
     AuditRepository,
     CaseRepository,
     JournalRepository,
@@ -163,15 +165,18 @@ class Companion:
         """What is due for this person and, for a supervisor or manager, for those they oversee, soonest first."""
         now = self.clock.now()
 
-        def read(session: Session) -> tuple[World, list[Obligation], list[tuple[Record, str]]]:
+        def read(
+            session: Session,
+        ) -> tuple[World, list[Obligation], list[tuple[Record, str]], list[AgreementVersion]]:
             world = load_world(session, self.profile.calendar)
             AuditRepository(session).add(
                 AuditEntry(now, person.id, "list due", "obligations", person.id, Outcome.ALLOWED)
             )
             unsigned = RecordRepository(session).awaiting_signature(person.id)
-            return world, obligations_due(self.profile, world, now), unsigned
+            agreements = AgreementRepository(session).awaiting_signature(person.id)
+            return world, obligations_due(self.profile, world, now), unsigned, agreements
 
-        world, found, unsigned = await self.in_session(read)
+        world, found, unsigned, unsigned_agreements = await self.in_session(read)
         names = {staff.id: staff.name for staff in world.staff}
         managers = {staff.id: staff.line_manager or staff.supervisor for staff in world.staff}
         mine = [
@@ -196,6 +201,19 @@ class Companion:
             for record, session_id in unsigned
             if session_id not in listed and record.form in known_forms()
         ]
+        lines += [
+            DueLine(
+                "agreement_sign",
+                str(version.id),
+                "Sign the agreement",
+                f"Version {version.version}",
+                names.get(version.supervisee, version.supervisee),
+                when(self.profile.calendar.local(version.created_at)),
+                overdue=False,
+                waiting=True,
+            )
+            for version in unsigned_agreements
+        ]
         return lines
 
 
@@ -212,7 +230,7 @@ def _name(session: Session, staff_id: str) -> str:
     return row.name if row else staff_id
 
 
-def _signatures(record: Record) -> str:
+def _signatures(record: Record | AgreementVersion) -> str:
     if record.supervisee_signed_at and record.supervisor_signed_at:
         return "Signed by both."
     if record.supervisee_signed_at:
@@ -394,6 +412,12 @@ class Forms:
                     f"“Recorded on the child's file”.\n\n{record_text}"
                 )
                 return FormView(FormOutcome.FINISHED, card, message)
+            if form_id == "agreement":
+                message = self._finish_agreement(session, person, answers)
+                heading = f"Version signed by you {finished_at}."
+                return FormView(
+                    FormOutcome.FINISHED, summary_card(form, answers, heading=heading, context=context), message
+                )
             if form_id == "personal_record":
                 message = self._finish_personal_record(session, person, finished, answers)
                 heading = f"Held {answers['held_on']}. Signed by you {finished_at}."
@@ -577,6 +601,113 @@ class Forms:
             return None
         record = RecordRepository(session).for_session(session_id)
         return (held, record) if record is not None else None
+
+    def _finish_agreement(self, session: Session, person: Person, answers: dict[str, Any]) -> str:
+        """Make the answers a new version of the agreement, signed by whoever finished it."""
+        now = self.companion.clock.now()
+        supervisee = str(answers["supervisee"])
+        relationship = StaffRepository(session).current_supervisor(supervisee)
+        supervisor = relationship.supervisor if supervisee == person.id and relationship else person.id
+        if supervisor == supervisee:
+            return "You have no supervisor recorded, so the agreement has no one to sign with. Please ask your manager."
+        content = {key: value for key, value in answers.items() if key != STEP}
+        agreements = AgreementRepository(session)
+        version = agreements.add_version(supervisee, supervisor, content, now)
+        agreements.sign(version.id, Party.SUPERVISEE if person.id == supervisee else Party.SUPERVISOR, now)
+        self._audit(session, person, "agreement version", str(version.id), Outcome.ALLOWED)
+        other = supervisor if person.id == supervisee else supervisee
+        return (
+            f"Version {version.version} saved and signed by you. {_name(session, other)} can read it from their "
+            "due list, then sign it or suggest changes."
+        )
+
+    async def read_agreement(self, person: Person, agreement_id: Any) -> FormView:
+        """An agreement version for one of its parties, with Sign and Suggest changes if they have not signed."""
+
+        def read(session: Session) -> FormView:
+            version = self._agreement_for(session, person, agreement_id, "read agreement")
+            if isinstance(version, str):
+                return FormView(FormOutcome.REFUSED, message=version)
+            self._audit(session, person, "read agreement", str(version.id), Outcome.ALLOWED)
+            mine = version.supervisee_signed_at if person.id == version.supervisee else version.supervisor_signed_at
+            data = {"id": version.id}
+            buttons = (
+                []
+                if mine
+                else [
+                    {"type": "Action.Submit", "title": "Sign", "data": {"action": "agreement.sign", **data}},
+                    {
+                        "type": "Action.Submit",
+                        "title": "Suggest changes",
+                        "data": {"action": "agreement.change", **data},
+                    },
+                ]
+            )
+            heading = f"Version {version.version}. " + _signatures(version)
+            card = summary_card(load_form("agreement"), version.content, heading=heading, actions=buttons)
+            return FormView(FormOutcome.STEP, card)
+
+        return await self.companion.in_session(read)
+
+    async def sign_agreement(self, person: Person, agreement_id: Any) -> str:
+        """Sign the newest version; once both have, say when the policy wants it reviewed."""
+        now = self.companion.clock.now()
+        calendar = self.companion.profile.calendar
+
+        def sign(session: Session) -> str:
+            version = self._agreement_for(session, person, agreement_id, "sign agreement")
+            if isinstance(version, str):
+                return version
+            party = Party.SUPERVISEE if person.id == version.supervisee else Party.SUPERVISOR
+            mine = version.supervisee_signed_at if party is Party.SUPERVISEE else version.supervisor_signed_at
+            if mine is not None:
+                return "You have already signed this version."
+            signed = AgreementRepository(session).sign(version.id, party, now)
+            self._audit(session, person, "sign agreement", str(version.id), Outcome.ALLOWED)
+            if signed.signed_at is None:
+                return "Signed. It takes effect once the other person signs too."
+            session.flush()
+            world = load_world(session, calendar)
+            renewal = [
+                o
+                for o in obligations_due(self.companion.profile, world, now)
+                if o.kind.value == "agreement" and o.subject == version.supervisee
+            ]
+            review = f" It is due for review by {when(calendar.local(renewal[0].due))}." if renewal else ""
+            return f"Signed by both of you, so the agreement is in force.{review}"
+
+        return await self.companion.in_session(sign)
+
+    async def change_agreement(self, person: Person, agreement_id: Any) -> FormView:
+        """Open the agreement as a new draft, filled with this version, for the reader to change and sign."""
+        now = self.companion.clock.now()
+
+        def change(session: Session) -> FormView:
+            version = self._agreement_for(session, person, agreement_id, "change agreement")
+            if isinstance(version, str):
+                return FormView(FormOutcome.REFUSED, message=version)
+            draft = RecordRepository(session).save_draft("agreement", person.id, {**version.content, STEP: 1}, now)
+            note = "Change what you need, then finish and sign. The other person will be asked to sign the new version."
+            return FormView(FormOutcome.STEP, self._card(session, person, load_form("agreement"), draft, note=note))
+
+        return await self.companion.in_session(change)
+
+    def _agreement_for(
+        self, session: Session, person: Person, agreement_id: Any, action: str
+    ) -> AgreementVersion | str:
+        """The newest version of an agreement this person is party to, or why not."""
+        agreements = AgreementRepository(session)
+        valid = isinstance(agreement_id, int) and not isinstance(agreement_id, bool)
+        version = agreements.get(agreement_id) if valid else None
+        if version is None:
+            return "I could not find that agreement, so nothing was changed."
+        if person.id not in {version.supervisee, version.supervisor}:
+            self._audit(session, person, action, str(agreement_id), Outcome.REFUSED)
+            return "That agreement is not one of yours, so I cannot show or change it."
+        newest = agreements.versions(version.supervisee, version.supervisor)[-1]
+        if newest.id != version.id:
+            return f"There is a newer version (version {newest.version}); please read that one from your due list."
+        return version
 
     def _finish_personal_record(self, session: Session, person: Person, record: Record, answers: dict[str, Any]) -> str:
         """Hold the personal supervision session on the day given and sign the record as its author."""

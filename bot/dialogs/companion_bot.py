@@ -32,7 +32,12 @@ from bot.service import Companion, DueLine, FormOutcome, Forms, FormView, NotAll
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 4000
-FORM_COMMANDS = {"journal": "journal", "case": "case_discussion", "record": "personal_record"}
+FORM_COMMANDS = {
+    "journal": "journal",
+    "case": "case_discussion",
+    "record": "personal_record",
+    "agreement": "agreement",
+}
 
 
 class CompanionBot(ActivityHandler):
@@ -83,6 +88,12 @@ class CompanionBot(ActivityHandler):
             await turn_context.send_activity(await self.forms.share_journal(person, value.get("entry")))
         elif action == "record.read":
             await self._show(turn_context, await self.forms.read_record(person, value.get("session")))
+        elif action == "agreement.read":
+            await self._show(turn_context, await self.forms.read_agreement(person, value.get("id")))
+        elif action == "agreement.sign":
+            await turn_context.send_activity(await self.forms.sign_agreement(person, value.get("id")))
+        elif action == "agreement.change":
+            await self._show(turn_context, await self.forms.change_agreement(person, value.get("id")))
         elif action == "record.sign":
             await turn_context.send_activity(await self.forms.sign_record(person, value.get("session")))
         elif command == "drafts":
@@ -198,21 +209,30 @@ class CompanionBot(ActivityHandler):
         await self._welcome(turn_context)
 
 
+def _job(line: DueLine) -> tuple[str, dict[str, Any]] | None:
+    """The button that does the job for one line of the due list, if there is one."""
+    subject: Any = int(line.subject) if line.kind == "agreement_sign" and line.subject.isdigit() else line.subject
+    jobs: dict[str, tuple[str, dict[str, Any]]] = {
+        "case_discussion": (
+            f"Discuss case {subject}",
+            {"action": "open.form", "form": "case_discussion", "case": subject},
+        ),
+        "agreement": ("Open the agreement", {"action": "open.form", "form": "agreement"}),
+        "agreement_sign": ("Read the agreement", {"action": "agreement.read", "id": subject}),
+        "personal_supervision": ("Write up a session", {"action": "open.form", "form": "personal_record"}),
+        "sign_off": ("Read and sign", {"action": "record.read", "session": subject}),
+        "recording": ("Mark as recorded", {"action": "case.recorded", "session": subject}),
+    }
+    return jobs.get(line.kind)
+
+
 def _due_item(line: DueLine) -> dict[str, Any]:
     detail = " · ".join(part for part in (line.who, line.about) if part)
     status = f"Overdue since {line.due}" if line.overdue else f"Due {line.due}"
     if line.waiting:
         status = f"Waiting for your signature since {line.due}"
-    buttons: list[dict[str, Any]] = []
-    if line.kind == "case_discussion":
-        data = {"action": "open.form", "form": "case_discussion", "case": line.subject}
-        buttons.append({"type": "Action.Submit", "title": f"Discuss case {line.subject}", "data": data})
-    elif line.kind == "sign_off":
-        data = {"action": "record.read", "session": line.subject}
-        buttons.append({"type": "Action.Submit", "title": "Read and sign", "data": data})
-    elif line.kind == "recording":
-        data = {"action": "case.recorded", "session": line.subject}
-        buttons.append({"type": "Action.Submit", "title": "Mark as recorded", "data": data})
+    job = _job(line)
+    buttons = [{"type": "Action.Submit", "title": job[0], "data": job[1]}] if job else []
     return render(
         "due_item",
         buttons=[{"type": "ActionSet", "actions": buttons}] if buttons else [],

@@ -277,6 +277,27 @@ class AgreementRepository:
         )
         return [_agreement(row) for row in rows]
 
+    def get(self, agreement_id: int) -> AgreementVersion | None:
+        row = self.session.get(AgreementRow, agreement_id)
+        return _agreement(row) if row else None
+
+    def awaiting_signature(self, staff_id: str) -> list[AgreementVersion]:
+        """The newest version of each agreement this person is party to, where they have not signed it."""
+        rows = self.session.scalars(
+            select(AgreementRow)
+            .where(or_(AgreementRow.supervisee_id == staff_id, AgreementRow.supervisor_id == staff_id))
+            .order_by(AgreementRow.supervisee_id, AgreementRow.supervisor_id, AgreementRow.version)
+        )
+        newest: dict[tuple[str, str], AgreementRow] = {}
+        for row in rows:
+            newest[(row.supervisee_id, row.supervisor_id)] = row
+        return [
+            _agreement(row)
+            for row in newest.values()
+            if (row.supervisee_id == staff_id and row.supervisee_signed_at is None)
+            or (row.supervisor_id == staff_id and row.supervisor_signed_at is None)
+        ]
+
     def latest_signed(self, supervisee: str, supervisor: str) -> AgreementVersion | None:
         signed = [v for v in self.versions(supervisee, supervisor) if v.signed_at is not None]
         return max(signed, key=lambda v: v.signed_at or v.created_at, default=None)

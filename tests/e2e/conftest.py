@@ -22,7 +22,7 @@ from tests.e2e.connector import Connector
 from tests.fakes import FixedClock
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-TEAMS_IDS = {"p1": "aad-p1", "s1": "aad-s1", "m1": "aad-m1"}
+TEAMS_IDS = {"p1": "aad-p1", "p2": "aad-p2", "s1": "aad-s1", "m1": "aad-m1"}
 
 
 @dataclass
