@@ -17,6 +17,7 @@ COMMANDS = (
     Command("record", "Write up a personal supervision session; both of you sign it"),
     Command("journal", "Write a reflective journal entry, private to you until you share it"),
     Command("drafts", "Carry on with a form you started"),
+    Command("cancel", "Stop the form you are filling in; your draft is kept"),
     Command("due", "What is due for you, and for the people you supervise, soonest first"),
     Command("help", "What you can ask me"),
 )

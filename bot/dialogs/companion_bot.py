@@ -10,7 +10,7 @@ stateDiagram-v2
     Route --> Form: "journal", "drafts" then "Carry on"
     Form --> Form: Next, Back, Save draft (saved before it is checked)
     Form --> Summary: Finish (the card becomes a read-only summary)
-    Form --> [*]: Cancel (the draft is kept)
+    Form --> [*]: Cancel, or typing cancel (the draft is kept)
     Route --> Help: "help" or anything not understood
 ```
 """
@@ -96,6 +96,10 @@ class CompanionBot(ActivityHandler):
             await self._show(turn_context, await self.forms.change_agreement(person, value.get("id")))
         elif action == "record.sign":
             await turn_context.send_activity(await self.forms.sign_record(person, value.get("session")))
+        elif command == "cancel":
+            await turn_context.send_activity(
+                "Stopped. Anything you had started is kept as a draft: type drafts to carry on."
+            )
         elif command == "drafts":
             await self._drafts(turn_context, person)
         elif command == "due":

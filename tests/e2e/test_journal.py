@@ -290,3 +290,12 @@ async def test_someone_elses_journal_cannot_be_shared(teams: Teams) -> None:
     summary = await finished_journal(teams)
     [refused] = await teams.say("aad-s1", value=button(summary, "Share with my supervisor"))
     assert refused["text"] == "I could not find that journal entry among yours, so nothing was shared."
+
+
+async def test_typing_cancel_stops_and_keeps_the_draft(teams: Teams, database_url: str) -> None:
+    [reply] = await teams.say("aad-p1", "journal")
+    await press(teams, card_of(reply), "Save draft", {"event": "Half written"})
+    [stopped] = await teams.say("aad-p1", "cancel")
+    assert stopped["text"] == "Stopped. Anything you had started is kept as a draft: type drafts to carry on."
+    [record] = rows(database_url, RecordRow)
+    assert (record.status, record.answers["event"]) == ("draft", "Half written")
