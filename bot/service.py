@@ -283,6 +283,12 @@ class Draft:
 
 
 STEP = "_step"
+ENTRY = "_entry"
+EDITABLE = {"journal", "personal_record"}
+
+
+def _edit_button(thread: str) -> dict[str, Any]:
+    return {"type": "Action.Submit", "title": "Edit", "data": {"action": "edit.form", "thread": thread}}
 
 
 class Forms:
@@ -395,6 +401,15 @@ class Forms:
                     answers[STEP] = earlier
                     record = records.save_draft(form_id, person.id, answers, now, thread=thread)
                     return FormView(FormOutcome.STEP, self._card(session, person, form, record, errors=problems))
+            if form_id == "journal":
+                # The private journal entry is kept in step with the newest finished version.
+                journals = JournalRepository(session)
+                content = {k: v for k, v in answers.items() if not k.startswith("_")}
+                if ENTRY in answers:
+                    journals.update(int(answers[ENTRY]), content, now)
+                else:
+                    answers[ENTRY] = journals.add(person.id, content, now).id
+                record = records.save_draft(form_id, person.id, answers, now, thread=thread)
             finished = records.finalise(record.id, now)
             self._audit(session, person, "finish form", thread, Outcome.ALLOWED)
             finished_at = when(self.companion.profile.calendar.local(now))
@@ -421,19 +436,17 @@ class Forms:
             if form_id == "personal_record":
                 message = self._finish_personal_record(session, person, finished, answers)
                 heading = f"Held {answers['held_on']}. Signed by you {finished_at}."
-                return FormView(
-                    FormOutcome.FINISHED, summary_card(form, answers, heading=heading, context=context), message
-                )
-            buttons: list[dict[str, Any]] = []
-            if form_id == "journal":
-                entry = JournalRepository(session).add(person.id, {k: v for k, v in answers.items() if k != STEP}, now)
-                buttons.append(
-                    {
-                        "type": "Action.Submit",
-                        "title": "Share with my supervisor",
-                        "data": {"action": "journal.share", "entry": entry.id},
-                    }
-                )
+                card = summary_card(form, answers, heading=heading, context=context, actions=[_edit_button(thread)])
+                return FormView(FormOutcome.FINISHED, card, message)
+            entry = int(answers[ENTRY])
+            buttons = [
+                {
+                    "type": "Action.Submit",
+                    "title": "Share with my supervisor",
+                    "data": {"action": "journal.share", "entry": entry},
+                },
+                _edit_button(thread),
+            ]
             heading = f"Finished {finished_at}. Private to you."
             return FormView(
                 FormOutcome.FINISHED,
@@ -505,6 +518,30 @@ class Forms:
             return f"Marked as recorded on the child's file at {calendar.local(now):%H:%M}. That duty is done."
 
         return await self.companion.in_session(stamp)
+
+    async def edit(self, person: Person, thread: Any) -> FormView:
+        """Open a finished record again as a new version; the finished one is kept as it was."""
+        now = self.companion.clock.now()
+
+        def reopen(session: Session) -> FormView:
+            records = RecordRepository(session)
+            latest = records.latest(thread) if isinstance(thread, str) else None
+            if latest is None or latest.form not in EDITABLE:
+                return FormView(FormOutcome.STALE, message="I could not find that record, so nothing was changed.")
+            if latest.author != person.id:
+                self._audit(session, person, "edit record", thread, Outcome.REFUSED)
+                return FormView(FormOutcome.REFUSED, message="That record is someone else's, so you cannot edit it.")
+            form = load_form(latest.form)
+            if latest.status is RecordStatus.DRAFT:
+                return FormView(
+                    FormOutcome.STEP, self._card(session, person, form, latest, note="You are already editing this.")
+                )
+            draft = records.save_draft(latest.form, person.id, {**latest.answers, STEP: 0}, now, thread=thread)
+            self._audit(session, person, "edit record", thread, Outcome.ALLOWED)
+            note = f"Editing makes version {draft.version}; version {latest.version} is kept as it was."
+            return FormView(FormOutcome.STEP, self._card(session, person, form, draft, note=note))
+
+        return await self.companion.in_session(reopen)
 
     async def share_journal(self, person: Person, entry_id: Any) -> str:
         """Share a journal entry with the supervisor as a reflective supervision record, signed by its author."""
@@ -718,9 +755,12 @@ class Forms:
         supervisor = relationship.supervisor if supervisee == person.id and relationship else person.id
         held_on = date.fromisoformat(str(answers["held_on"]))
         held_at = now if held_on == calendar.local(now).date() else calendar.midnight(held_on)
-        session_id = f"PS-{record.thread[:12]}"
         sessions = SessionRepository(session)
-        sessions.plan(session_id, supervisee, supervisor, "personal", held_at)
+        session_id = record.session_id or f"PS-{record.thread[:12]}"
+        if record.session_id is None:
+            sessions.plan(session_id, supervisee, supervisor, "personal", held_at)
+        else:  # an edit of a finished record: the same session, perhaps corrected
+            sessions.reassign(session_id, supervisee, supervisor)
         sessions.hold(session_id, held_at)
         sessions.mark_recorded(session_id, now)
         records = RecordRepository(session)

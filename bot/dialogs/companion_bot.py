@@ -84,6 +84,8 @@ class CompanionBot(ActivityHandler):
             await self._show(turn_context, await self.forms.open(person, FORM_COMMANDS[command]))
         elif action == "case.recorded":
             await turn_context.send_activity(await self.forms.mark_recorded(person, value.get("session")))
+        elif action == "edit.form":
+            await self._show(turn_context, await self.forms.edit(person, value.get("thread")))
         elif action == "journal.share":
             await turn_context.send_activity(await self.forms.share_journal(person, value.get("entry")))
         elif action == "record.read":

@@ -469,6 +469,11 @@ class SessionRepository:
             new_id, old.supervisee, old.supervisor, old.kind, planned_for, team=old.team, rebooked_from=session_id
         )
 
+    def reassign(self, session_id: str, supervisee: str | None, supervisor: str | None) -> None:
+        """Correct who a session was between."""
+        row = _get(self.session, SessionRow, session_id)
+        row.supervisee_id, row.supervisor_id = supervisee, supervisor
+
     def mark_recorded(self, session_id: str, at: datetime) -> None:
         _get(self.session, SessionRow, session_id).recorded_at = at
 
@@ -578,7 +583,17 @@ class RecordRepository:
             .where(RecordRow.status == RecordStatus.FINAL.value, or_(as_supervisee, as_supervisor))
             .order_by(RecordRow.updated_at, RecordRow.id)
         )
-        return [(_record(row), session_id) for row, session_id in self.session.execute(query)]
+        found = [(_record(row), session_id) for row, session_id in self.session.execute(query)]
+        threads = {record.thread for record, _ in found}
+        newest: dict[str, int] = {}
+        if threads:
+            latest_versions = (
+                select(RecordRow.thread, func.max(RecordRow.version))
+                .where(RecordRow.thread.in_(threads))
+                .group_by(RecordRow.thread)
+            )
+            newest = {thread: version for thread, version in self.session.execute(latest_versions)}
+        return [(record, session_id) for record, session_id in found if newest.get(record.thread) == record.version]
 
     def for_session(self, session_id: str) -> Record | None:
         """The newest record attached to a session."""

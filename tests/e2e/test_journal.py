@@ -92,7 +92,7 @@ async def test_a_journal_entry_is_written_step_by_step_and_finished_as_a_read_on
     shown = texts(card_of(summary))
     assert shown[1].startswith("Finished Wednesday 25 November 2026")
     assert FULL["event"] in shown and FULL["needs"] in shown
-    assert [a["title"] for a in card_of(summary)["actions"]] == ["Share with my supervisor"]
+    assert [a["title"] for a in card_of(summary)["actions"]] == ["Share with my supervisor", "Edit"]
     assert not any(element["type"].startswith("Input.") for element in card_of(summary)["body"])
     [entry] = rows(database_url, JournalEntryRow)
     assert (entry.author_id, entry.shared_at, entry.answers["thoughts"]) == ("p1", None, FULL["thoughts"])
@@ -299,3 +299,29 @@ async def test_typing_cancel_stops_and_keeps_the_draft(teams: Teams, database_ur
     assert stopped["text"] == "Stopped. Anything you had started is kept as a draft: type drafts to carry on."
     [record] = rows(database_url, RecordRow)
     assert (record.status, record.answers["event"]) == ("draft", "Half written")
+
+
+async def test_editing_a_finished_entry_makes_a_new_version_and_keeps_the_first(
+    teams: Teams, database_url: str
+) -> None:
+    summary = await finished_journal(teams)
+    [editing] = await teams.say("aad-p1", value=button(summary, "Edit"))
+    card = card_of(editing)
+    assert texts(card)[2:4] == [
+        "Private to you until you choose to share it with your supervisor.",
+        "Editing makes version 2; version 1 is kept as it was.",
+    ]
+    assert inputs(card)["event"]["value"] == FULL["event"]
+    for typed in ({"event": "A home visit for case C-1001, written up properly"}, {}, {}):
+        [reply] = await press(teams, card, "Next", typed)
+        card = card_of(reply)
+    await press(teams, card, "Finish", {})
+    history = sorted(rows(database_url, RecordRow), key=lambda r: r.version)
+    assert [(r.version, r.status, r.answers["event"]) for r in history] == [
+        (1, "final", FULL["event"]),
+        (2, "final", "A home visit for case C-1001, written up properly"),
+    ]
+    [entry] = rows(database_url, JournalEntryRow)  # the same private entry, now as edited
+    assert entry.answers["event"] == "A home visit for case C-1001, written up properly"
+    [refused] = await teams.say("aad-s1", value=button(summary, "Edit"))
+    assert refused["text"] == "That record is someone else's, so you cannot edit it."

@@ -102,3 +102,37 @@ async def test_equality_is_optional_where_the_policy_does_not_require_it_every_s
     finally:
         await http.close()
         await running.close()  # type: ignore[attr-defined]
+
+
+async def test_an_edited_record_must_be_signed_again_and_the_signed_version_is_kept(sqlite_url: str) -> None:
+    teams, running, http = await connect(sqlite_url, "wokingham")
+    try:
+        [first] = await teams.say("aad-s1", "record")
+        card = card_of(first)
+        for typed in ({"supervisee": "p1", "held_on": "2026-11-20"}, {"wellbeing": "Well", "workload": "Busy"}, {}):
+            [reply] = await press(teams, card, "Next", typed, as_who="aad-s1")
+            card = card_of(reply)
+        replies = await press(teams, card, "Finish", {}, as_who="aad-s1")
+        summary = next(card_of(r) for r in teams.connector.updated + replies if r.get("attachments"))
+        [due] = await teams.say("aad-p1", "due")
+        [to_sign] = [item for item in items(card_of(due)) if item[0] == "Sign the record"]
+        [record] = await teams.say(
+            "aad-p1", value={"action": "record.read", "session": to_sign[1].split("session ")[-1]}
+        )
+        [signed] = await teams.say("aad-p1", value=button(card_of(record), "Sign"))
+        assert signed["text"].startswith("Signed. Both of you")
+
+        [editing] = await teams.say("aad-s1", value=button(summary, "Edit"))
+        card = card_of(editing)
+        for typed in ({}, {"wellbeing": "Well, though tired", "workload": "Busy"}, {}):
+            [reply] = await press(teams, card, "Next", typed, as_who="aad-s1")
+            card = card_of(reply)
+        await press(teams, card, "Finish", {}, as_who="aad-s1")
+        [due] = await teams.say("aad-p1", "due")
+        waiting = [item for item in items(card_of(due)) if item[0] == "Sign the record"]
+        assert len(waiting) == 1  # only the new version waits; the signed one is kept, not re-listed
+        sessions = [s for s in rows(sqlite_url, SessionRow) if s.id.startswith("PS-")]
+        assert len(sessions) == 1  # the same session, not a second one
+    finally:
+        await http.close()
+        await running.close()  # type: ignore[attr-defined]
