@@ -101,6 +101,14 @@ class FormTemplate:
     title: str
     intro: str
     sections: tuple[Section, ...]
+    editable: tuple[str, ...] | None = None  # sections that may change after finishing; None: all
+
+    def steps(self, *, editing: bool) -> list[int]:
+        """The sections to walk through: all of them, or while editing only those that may change."""
+        every = list(range(len(self.sections)))
+        if not editing or self.editable is None:
+            return every
+        return [index for index in every if self.sections[index].id in self.editable]
 
     @property
     def field_ids(self) -> set[str]:
@@ -155,7 +163,16 @@ def load_form(form_id: str) -> FormTemplate:
                 )
             )
         sections.append(Section(section["id"], section["title"], tuple(fields)))
-    return FormTemplate(data["id"], data["title"], data.get("intro", ""), tuple(sections))
+    editable = data.get("editable")
+    if editable is not None and not set(editable) <= {section.id for section in sections}:
+        raise FormError(f"{form_id}.editable: names a section the form does not have")
+    return FormTemplate(
+        data["id"],
+        data["title"],
+        data.get("intro", ""),
+        tuple(sections),
+        tuple(editable) if editable is not None else None,
+    )
 
 
 def answers_from(form: FormTemplate, step: int, submitted: dict[str, Any]) -> dict[str, str]:
@@ -268,12 +285,14 @@ def step_card(
 ) -> dict[str, Any]:
     """One section of a form as an Adaptive Card, filled with the answers so far."""
     section = form.sections[step]
-    last = step == len(form.sections) - 1
+    walk = form.steps(editing=bool(answers.get("_editing")))
+    last = step == walk[-1]
+    first = step == walk[0]
     body: list[dict[str, Any]] = [
         {"type": "TextBlock", "text": escape(form.title), "size": "Medium", "weight": "Bolder", "wrap": True},
         {
             "type": "TextBlock",
-            "text": f"Step {step + 1} of {len(form.sections)}: {escape(section.title)}",
+            "text": f"Step {walk.index(step) + 1} of {len(walk)}: {escape(section.title)}",
             "isSubtle": True,
             "spacing": "None",
             "wrap": True,
@@ -305,7 +324,7 @@ def step_card(
             )
     data = {"form": form.id, "thread": thread, "step": step, "version": version}
     actions: list[dict[str, Any]] = []
-    if step > 0:
+    if not first:
         actions.append(_submit("Back", "form.back", data, inputs="none"))
     actions.append(_submit("Save draft", "form.save", data))
     actions.append(_submit("Finish" if last else "Next", "form.finish" if last else "form.next", data, primary=True))

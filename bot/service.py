@@ -284,7 +284,9 @@ class Draft:
 
 STEP = "_step"
 ENTRY = "_entry"
-EDITABLE = {"journal", "personal_record"}
+EDITABLE = {"journal", "personal_record", "case_discussion"}
+EDITING = "_editing"
+PREVIOUS = "_previous"
 
 
 def _edit_button(thread: str) -> dict[str, Any]:
@@ -380,27 +382,32 @@ class Forms:
                     FormOutcome.CANCELLED,
                     message=f"Stopped. Your draft of the {form.title.lower()} is kept: type drafts to carry on.",
                 )
+            walk = form.steps(editing=bool(answers.get(EDITING)))
             if action == "form.back":
-                answers[STEP] = max(0, step - 1)
+                answers[STEP] = walk[max(0, walk.index(step) - 1)] if step in walk else walk[0]
                 record = records.save_draft(form_id, person.id, answers, now, thread=thread)
                 return FormView(FormOutcome.STEP, self._card(session, person, form, record))
             context = self._context(session, person, form, answers)
             errors = check_step(form, step, answers, context)
             if errors:
                 return FormView(FormOutcome.STEP, self._card(session, person, form, record, errors=errors))
-            if action == "form.next" and step + 1 < len(form.sections):
-                answers[STEP] = step + 1
+            if action == "form.next" and step in walk and step != walk[-1]:
+                answers[STEP] = walk[walk.index(step) + 1]
                 record = records.save_draft(form_id, person.id, answers, now, thread=thread)
                 return FormView(FormOutcome.STEP, self._card(session, person, form, record))
             if action != "form.finish":
                 return FormView(
                     FormOutcome.STALE, self._card(session, person, form, record), "I did not recognise that button."
                 )
-            for earlier in range(len(form.sections)):
+            for earlier in walk:
                 if problems := check_step(form, earlier, answers, context):
                     answers[STEP] = earlier
                     record = records.save_draft(form_id, person.id, answers, now, thread=thread)
                     return FormView(FormOutcome.STEP, self._card(session, person, form, record, errors=problems))
+            if form_id == "case_discussion" and not answers.get(EDITING):
+                # Keep what was brought forward, so later versions and summaries show it truly.
+                answers[PREVIOUS] = [[a.id, a.text, a.owner, a.due] for a in context.previous_actions]
+                record = records.save_draft(form_id, person.id, answers, now, thread=thread)
             if form_id == "journal":
                 # The private journal entry is kept in step with the newest finished version.
                 journals = JournalRepository(session)
@@ -414,16 +421,21 @@ class Forms:
             self._audit(session, person, "finish form", thread, Outcome.ALLOWED)
             finished_at = when(self.companion.profile.calendar.local(now))
             if form_id == "case_discussion":
+                editing = bool(answers.get(EDITING))
                 session_id = self._finish_case_discussion(session, person, finished, answers, context)
                 button = {
                     "type": "Action.Submit",
                     "title": "Recorded on the child's file",
                     "data": {"action": "case.recorded", "session": session_id},
                 }
-                card = summary_card(form, answers, heading=f"Held {finished_at}.", context=context, actions=[button])
+                heading = f"Corrected {finished_at}." if editing else f"Held {finished_at}."
+                card = summary_card(
+                    form, answers, heading=heading, context=context, actions=[button, _edit_button(thread)]
+                )
                 record_text = as_text(form, answers, context)
+                which = "the corrected record" if editing else "the record"
                 message = (
-                    "Here is the record to paste into the child's file. When it is there, press "
+                    f"Here is {which} to paste into the child's file. When it is there, press "
                     f"“Recorded on the child's file”.\n\n{record_text}"
                 )
                 return FormView(FormOutcome.FINISHED, card, message)
@@ -463,7 +475,9 @@ class Forms:
         cases = tuple(CaseRepository(session).open_for_workers(workers))
         chosen = answers.get("case")
         previous: tuple[OpenAction, ...] = ()
-        if isinstance(chosen, str) and chosen in cases:
+        if answers.get(EDITING) and isinstance(answers.get(PREVIOUS), list):
+            previous = tuple(OpenAction(*item) for item in answers[PREVIOUS])
+        elif isinstance(chosen, str) and chosen in cases:
             previous = tuple(
                 OpenAction(a.id, a.text, a.owner, a.due_on.strftime("%d %B %Y") if a.due_on else "no date")
                 for a in ActionRepository(session).open_for_case(chosen)
@@ -536,7 +550,9 @@ class Forms:
                 return FormView(
                     FormOutcome.STEP, self._card(session, person, form, latest, note="You are already editing this.")
                 )
-            draft = records.save_draft(latest.form, person.id, {**latest.answers, STEP: 0}, now, thread=thread)
+            walk = form.steps(editing=True)
+            answers = {**latest.answers, STEP: walk[0], EDITING: True}
+            draft = records.save_draft(latest.form, person.id, answers, now, thread=thread)
             self._audit(session, person, "edit record", thread, Outcome.ALLOWED)
             note = f"Editing makes version {draft.version}; version {latest.version} is kept as it was."
             return FormView(FormOutcome.STEP, self._card(session, person, form, draft, note=note))
@@ -780,13 +796,19 @@ class Forms:
         worker = case_row.worker_id
         relationship = StaffRepository(session).current_supervisor(worker)
         supervisor = person.id if worker != person.id else (relationship.supervisor if relationship else None)
-        session_id = f"CD-{record.thread[:12]}"
         sessions = SessionRepository(session)
+        records = RecordRepository(session)
+        party = Party.SUPERVISEE if person.id == worker else Party.SUPERVISOR
+        if answers.get(EDITING) and record.session_id:
+            # A correction: the same discussion, its actions untouched; the corrected record must reach the file.
+            sessions.mark_recorded(record.session_id, None)
+            records.sign(record.id, party, now)
+            return record.session_id
+        session_id = f"CD-{record.thread[:12]}"
         sessions.plan(session_id, worker, supervisor, "case", now)
         sessions.hold(session_id, now, [case_id])
-        records = RecordRepository(session)
         records.attach_session(record.id, session_id)
-        records.sign(record.id, Party.SUPERVISEE if person.id == worker else Party.SUPERVISOR, now)
+        records.sign(record.id, party, now)
         actions = ActionRepository(session)
         for action in context.previous_actions:
             outcome = answers.get(f"previous.{action.id}")

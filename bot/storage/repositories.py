@@ -474,7 +474,8 @@ class SessionRepository:
         row = _get(self.session, SessionRow, session_id)
         row.supervisee_id, row.supervisor_id = supervisee, supervisor
 
-    def mark_recorded(self, session_id: str, at: datetime) -> None:
+    def mark_recorded(self, session_id: str, at: datetime | None) -> None:
+        """Stamp when the session was recorded (None: its record must be put on file again)."""
         _get(self.session, SessionRow, session_id).recorded_at = at
 
     def mark_signed_off(self, session_id: str, at: datetime) -> None:

@@ -12,7 +12,7 @@ from bot.storage.db import create_engine_for, session_factory
 from bot.storage.models import ActionRow, SessionCaseRow, SessionRow
 from bot.storage.repositories import ActionRepository
 from tests.e2e.conftest import Teams, card_of, texts
-from tests.e2e.test_journal import inputs, press, rows
+from tests.e2e.test_journal import button, inputs, press, rows
 
 
 def seed_actions(database_url: str) -> list[int]:
@@ -106,8 +106,8 @@ async def test_a_case_discussion_from_choosing_the_child_to_recording_it_on_the_
     [summary] = teams.connector.updated
     summary_card = card_of(summary)
     assert summary["_id"] == "sent-case-card"
-    [recorded_button] = summary_card["actions"]
-    assert recorded_button["title"] == "Recorded on the child's file"
+    assert [a["title"] for a in summary_card["actions"]] == ["Recorded on the child's file", "Edit"]
+    recorded_button = summary_card["actions"][0]
 
     session_id = recorded_button["data"]["session"]
     [held] = [s for s in rows(database_url, SessionRow) if s.id == session_id]
@@ -193,3 +193,43 @@ async def test_each_duty_in_the_due_list_has_a_button_that_does_the_job(teams: T
 async def test_a_discuss_button_for_a_case_that_is_not_theirs_opens_the_form_without_it(teams: Teams) -> None:
     [opened] = await teams.say("aad-p1", value={"action": "open.form", "form": "case_discussion", "case": "C-1009"})
     assert inputs(card_of(opened))["case"]["value"] == ""
+
+
+async def test_correcting_a_case_discussion_changes_only_the_narrative_and_puts_it_back_on_file(
+    teams: Teams, database_url: str
+) -> None:
+    visit, report = seed_actions(database_url)
+    [first] = await teams.say("aad-p1", "case")
+    card = card_of(first)
+    answers = [
+        {"case": "C-1001", "rating": "amber"},
+        {f"previous.{visit}": "done", f"previous.{report}": "carried"},
+        {"key_issues": "Attendance"},
+        {"childs_voice": "Mornings are hard", "seen": "yes"},
+        {"effectiveness": "Improving", "reflection": "Routines help"},
+        {"actions.0.what": "Meet the school", "actions.0.who": "Priya", "actions.0.by": "2026-12-04"},
+    ]
+    for typed in answers:
+        card = await step(teams, card, typed)
+    replies = await press(
+        teams, card, "Finish", {"recording_current": "yes", "plan_specific": "yes", "level_right": "yes"}
+    )
+    [summary] = [card_of(r) for r in replies if r.get("attachments")]
+    await teams.say("aad-p1", value=button(summary, "Recorded on the child's file"))
+    before = sorted((a.text, a.status) for a in rows(database_url, ActionRow))
+
+    [editing] = await teams.say("aad-p1", value=button(summary, "Edit"))
+    card = card_of(editing)
+    assert texts(card)[1] == "Step 1 of 4: Key issues"
+    assert [a["title"] for a in card["actions"]] == ["Save draft", "Next", "Cancel"]
+    card = await step(teams, card, {"key_issues": "Attendance, and a new worry about housing"})
+    card = await step(teams, card, {})
+    card = await step(teams, card, {})
+    replies = await press(teams, card, "Finish", {})
+    [message] = [r for r in replies if r.get("text")]
+    assert message["text"].startswith("Here is the corrected record to paste into the child's file.")
+    assert "a new worry about housing" in message["text"]
+    assert "Visit the school (Priya, by 20 November 2026) Done" in message["text"]
+    assert sorted((a.text, a.status) for a in rows(database_url, ActionRow)) == before
+    held = [s for s in rows(database_url, SessionRow) if s.id.startswith("CD-")]
+    assert len(held) == 1 and held[0].recorded_at is None  # the correction must reach the child's file
