@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -144,27 +145,46 @@ async def start(database_url: str, *, demo: bool = False, reload_demo: bool = Tr
     return Running(bot, connector_server, connector)
 
 
-async def _teams(database_url: str, *, demo: bool) -> AsyncIterator[Teams]:
-    running = await start(database_url, demo=demo)
-    async with aiohttp.ClientSession() as http:
-        yield Teams(
-            str(running.bot.make_url("")).rstrip("/"),
-            str(running.connector_server.make_url("")).rstrip("/"),
-            running.connector,
-            http,
-        )
-    await running.close()
+@asynccontextmanager
+async def connected(
+    database_url: str, *, policy: str = "devon", demo: bool = False, reload_demo: bool = True
+) -> AsyncIterator[Teams]:
+    """The bot running under `policy`, and a Teams client talking to it; stopped afterwards."""
+    running = await start(database_url, demo=demo, reload_demo=reload_demo, policy=policy)
+    try:
+        async with aiohttp.ClientSession() as http:
+            yield Teams(
+                str(running.bot.make_url("")).rstrip("/"),
+                str(running.connector_server.make_url("")).rstrip("/"),
+                running.connector,
+                http,
+            )
+    finally:
+        await running.close()
+
+
+def due_button(card: dict[str, Any], title: str) -> dict[str, Any]:
+    """The data of the button with this title in a due list."""
+    return next(
+        action["data"]
+        for element in card["body"]
+        if element.get("type") == "Container"
+        for block in element["items"]
+        if block["type"] == "ActionSet"
+        for action in block["actions"]
+        if action["title"] == title
+    )
 
 
 @pytest.fixture
 async def teams(database_url: str) -> AsyncIterator[Teams]:
     """The bot on SQLite and on PostgreSQL, as a council runs it."""
-    async for connected in _teams(database_url, demo=False):
-        yield connected
+    async with connected(database_url) as client:
+        yield client
 
 
 @pytest.fixture
 async def demo_teams(sqlite_url: str) -> AsyncIterator[Teams]:
     """The bot in demo mode."""
-    async for connected in _teams(sqlite_url, demo=True):
-        yield connected
+    async with connected(sqlite_url, demo=True) as client:
+        yield client

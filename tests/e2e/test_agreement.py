@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.storage.models import AgreementRow
-from tests.e2e.conftest import Teams, card_of, items, texts
+from tests.e2e.conftest import Teams, card_of, due_button, items, texts
 from tests.e2e.test_journal import button, inputs, press, rows
 
 ANSWERS = [
@@ -33,18 +33,6 @@ async def fill(teams: Teams, card: dict[str, Any], answers: list[dict[str, str]]
     return replies
 
 
-def job(card: dict[str, Any], title: str) -> dict[str, Any]:
-    return next(
-        action["data"]
-        for element in card["body"]
-        if element.get("type") == "Container"
-        for block in element["items"]
-        if block["type"] == "ActionSet"
-        for action in block["actions"]
-        if action["title"] == title
-    )
-
-
 async def test_an_agreement_is_written_changed_and_signed_by_both_and_sets_the_renewal_date(
     teams: Teams, database_url: str
 ) -> None:
@@ -63,7 +51,7 @@ async def test_an_agreement_is_written_changed_and_signed_by_both_and_sets_the_r
         "Nia Evans · Version 1",
         "Waiting for your signature since Wednesday 25 November 2026, 12:00",
     ) in items(card_of(due))
-    [version_one] = await teams.say("aad-p2", value=job(card_of(due), "Read the agreement"))
+    [version_one] = await teams.say("aad-p2", value=due_button(card_of(due), "Read the agreement"))
     shown = card_of(version_one)
     assert texts(shown)[1] == "Version 1. Signed by the supervisor; waiting for the supervisee."
     assert [a["title"] for a in shown["actions"]] == ["Sign", "Suggest changes"]
@@ -80,7 +68,7 @@ async def test_an_agreement_is_written_changed_and_signed_by_both_and_sets_the_r
     assert stale["text"] == "There is a newer version (version 2); please read that one from your due list."
 
     [due] = await teams.say("aad-s1", "due")
-    [version_two] = await teams.say("aad-s1", value=job(card_of(due), "Read the agreement"))
+    [version_two] = await teams.say("aad-s1", value=due_button(card_of(due), "Read the agreement"))
     assert "Online on Tuesdays" in texts(card_of(version_two))
     [signed] = await teams.say("aad-s1", value=button(card_of(version_two), "Sign"))
     assert signed["text"] == (
@@ -100,7 +88,7 @@ async def test_someone_elses_agreement_cannot_be_read(teams: Teams) -> None:
     [opened] = await teams.say("aad-s1", "agreement")
     await fill(teams, card_of(opened), ANSWERS, "aad-s1")
     [due] = await teams.say("aad-p2", "due")
-    reading = job(card_of(due), "Read the agreement")
+    reading = due_button(card_of(due), "Read the agreement")
     [refused] = await teams.say("aad-m1", value=reading)
     assert refused["text"] == "That agreement is not one of yours, so I cannot show or change it."
     [missing] = await teams.say("aad-p2", value={"action": "agreement.sign", "id": "one"})

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot.storage.db import create_engine_for, session_factory
 from bot.storage.models import AuditRow, JournalEntryRow, RecordRow, SessionRow
-from tests.e2e.conftest import Teams, card_of, start, texts
+from tests.e2e.conftest import Teams, card_of, connected, due_button, texts
 
 FULL = {
     "event": "A home visit for case C-1001 where the parent was angry",
@@ -137,34 +137,16 @@ async def test_a_draft_saved_half_way_is_found_again_from_drafts(teams: Teams) -
 
 
 async def test_the_app_stopped_mid_form_and_started_again_loses_nothing(database_url: str) -> None:
-    import aiohttp
-
-    running = await start(database_url)
-    async with aiohttp.ClientSession() as http:
-        teams = Teams(
-            str(running.bot.make_url("")).rstrip("/"),
-            str(running.connector_server.make_url("")).rstrip("/"),
-            running.connector,
-            http,
-        )
+    async with connected(database_url) as teams:
         [first] = await teams.say("aad-p1", "journal")
         await press(teams, card_of(first), "Next", {"event": FULL["event"]})
-    await running.close()
 
-    restarted = await start(database_url, reload_demo=False)
-    async with aiohttp.ClientSession() as http:
-        teams = Teams(
-            str(restarted.bot.make_url("")).rstrip("/"),
-            str(restarted.connector_server.make_url("")).rstrip("/"),
-            restarted.connector,
-            http,
-        )
+    async with connected(database_url, reload_demo=False) as teams:
         [resumed] = await teams.say("aad-p1", "journal")
         card = card_of(resumed)
         assert texts(card)[1] == "Step 2 of 4: Reflection"
         [back] = await press(teams, card, "Back")
         assert inputs(card_of(back))["event"]["value"] == FULL["event"]
-    await restarted.close()
 
 
 async def test_a_press_on_an_out_of_date_card_changes_nothing(teams: Teams, database_url: str) -> None:
@@ -232,16 +214,7 @@ async def finished_journal(teams: Teams) -> dict[str, Any]:
 
 
 async def test_a_shared_journal_becomes_a_reflective_record_both_sign_within_the_deadline(database_url: str) -> None:
-    import aiohttp
-
-    running = await start(database_url, policy="blackburn")
-    async with aiohttp.ClientSession() as http:
-        teams = Teams(
-            str(running.bot.make_url("")).rstrip("/"),
-            str(running.connector_server.make_url("")).rstrip("/"),
-            running.connector,
-            http,
-        )
+    async with connected(database_url, policy="blackburn") as teams:
         summary = await finished_journal(teams)
         share = button(summary, "Share with my supervisor")
 
@@ -259,15 +232,7 @@ async def test_a_shared_journal_becomes_a_reflective_record_both_sign_within_the
         due_card = card_of(due)
         assert "Sign the record" in texts(due_card)
         assert "Due Wednesday 9 December 2026, 12:00" in texts(due_card)  # 10 working days
-        read_button = next(
-            action["data"]
-            for element in due_card["body"]
-            if element.get("type") == "Container"
-            for block in element["items"]
-            if block["type"] == "ActionSet"
-            for action in block["actions"]
-            if action["title"] == "Read and sign"
-        )
+        read_button = due_button(due_card, "Read and sign")
         [record] = await teams.say("aad-s1", value=read_button)
         shown = texts(card_of(record))
         assert shown[1] == "Shared by Priya Shah. Signed by the supervisee; waiting for the supervisor."
@@ -278,7 +243,6 @@ async def test_a_shared_journal_becomes_a_reflective_record_both_sign_within_the
         assert signed["text"] == "Signed. Both of you have now signed, so the record is complete."
         [due_after] = await teams.say("aad-s1", "due")
         assert "Sign the record" not in texts(card_of(due_after))
-    await running.close()
     [held] = [s for s in rows(database_url, SessionRow) if s.id == f"RJ-{share['entry']}"]
     assert (held.kind, held.supervisee_id, held.supervisor_id) == ("reflective", "p1", "s1")
     assert held.signed_off_at is not None

@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-import aiohttp
-
 from bot.storage.models import SessionRow
-from tests.e2e.conftest import Teams, card_of, items, start, texts
+from tests.e2e.conftest import card_of, connected, items, texts
 from tests.e2e.test_journal import button, inputs, press, rows
 
 
-async def connect(database_url: str, policy: str) -> tuple[Teams, object, aiohttp.ClientSession]:
-    running = await start(database_url, policy=policy)
-    http = aiohttp.ClientSession()
-    teams = Teams(
-        str(running.bot.make_url("")).rstrip("/"),
-        str(running.connector_server.make_url("")).rstrip("/"),
-        running.connector,
-        http,
-    )
-    return teams, running, http
-
-
 async def test_a_supervisor_records_personal_supervision_and_the_supervisee_signs_it(database_url: str) -> None:
-    teams, running, http = await connect(database_url, "devon")
-    try:
+    async with connected(database_url, policy="devon") as teams:
         [first] = await teams.say("aad-s1", "record")
         card = card_of(first)
         people = [(c["value"], c["title"]) for c in inputs(card)["supervisee"]["choices"]]
@@ -81,14 +66,10 @@ async def test_a_supervisor_records_personal_supervision_and_the_supervisee_sign
         assert signed["text"] == "Signed. Both of you have now signed, so the record is complete."
         [after] = await teams.say("aad-p1", "due")
         assert not [item for item in items(card_of(after)) if item[0] == "Sign the record"]
-    finally:
-        await http.close()
-        await running.close()  # type: ignore[attr-defined]
 
 
 async def test_equality_is_optional_where_the_policy_does_not_require_it_every_session(sqlite_url: str) -> None:
-    teams, running, http = await connect(sqlite_url, "wokingham")
-    try:
+    async with connected(sqlite_url, policy="wokingham") as teams:
         [first] = await teams.say("aad-p1", "record")
         card = card_of(first)
         assert [c["value"] for c in inputs(card)["supervisee"]["choices"]] == ["p1"]  # a practitioner: themselves
@@ -99,14 +80,10 @@ async def test_equality_is_optional_where_the_policy_does_not_require_it_every_s
         assert texts(card_of(step4))[1] == "Step 4 of 4: Actions"
         replies = await press(teams, card_of(step4), "Finish", {})
         assert replies[-1]["text"] == "Saved and signed by you. Sam Okafor can read and sign it from their due list."
-    finally:
-        await http.close()
-        await running.close()  # type: ignore[attr-defined]
 
 
 async def test_an_edited_record_must_be_signed_again_and_the_signed_version_is_kept(sqlite_url: str) -> None:
-    teams, running, http = await connect(sqlite_url, "wokingham")
-    try:
+    async with connected(sqlite_url, policy="wokingham") as teams:
         [first] = await teams.say("aad-s1", "record")
         card = card_of(first)
         for typed in ({"supervisee": "p1", "held_on": "2026-11-20"}, {"wellbeing": "Well", "workload": "Busy"}, {}):
@@ -133,6 +110,3 @@ async def test_an_edited_record_must_be_signed_again_and_the_signed_version_is_k
         assert len(waiting) == 1  # only the new version waits; the signed one is kept, not re-listed
         sessions = [s for s in rows(sqlite_url, SessionRow) if s.id.startswith("PS-")]
         assert len(sessions) == 1  # the same session, not a second one
-    finally:
-        await http.close()
-        await running.close()  # type: ignore[attr-defined]
