@@ -79,6 +79,9 @@ async def _messages(request: web.Request) -> web.StreamResponse:
         response = await request.app[ADAPTER].process(request, request.app[BOT])
     except web.HTTPException as refusal:
         return _problem(refusal.status, refusal.reason or "The message was refused.")
+    except Exception:  # the reply could not reach Teams; what was sent is already saved
+        log.exception("Could not answer an activity from %s", body.get("serviceUrl"))
+        return _problem(502, "The message was received, but the reply could not be delivered.")
     return response or web.Response(status=201)
 
 
@@ -114,10 +117,14 @@ async def _healthz(request: web.Request) -> web.Response:
 
 
 async def _on_turn_error(turn_context: TurnContext, error: Exception) -> None:
-    log.exception("A turn failed", exc_info=error)
-    await turn_context.send_activity(
-        "Sorry, something went wrong on my side. Nothing you sent has been lost; please try again in a moment."
-    )
+    log.error("A turn failed: %s", error, exc_info=error)
+    try:
+        await turn_context.send_activity(
+            "Sorry, something went wrong on my side. Nothing you sent has been lost; please try again in a moment."
+        )
+    except Exception:
+        log.warning("Could not tell the person that their turn failed")
+        raise error from None
 
 
 async def _dispose(app: web.Application) -> None:

@@ -184,3 +184,10 @@ async def test_health_says_so_when_the_database_cannot_be_reached(tmp_path: Any)
         response = await client.get("/healthz")
         assert response.status == 503
         assert await response.json() == {"status": "the database cannot be reached"}
+
+
+async def test_when_teams_cannot_be_reached_the_bot_says_so_with_a_502_not_a_500(teams: Teams) -> None:
+    activity = teams.activity("aad-p1", text="help")
+    activity["serviceUrl"] = "http://127.0.0.1:9"  # nothing listens there
+    response = await teams.post(activity)
+    assert response.status == 502
