@@ -86,6 +86,13 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--policy", default=None, help="policy to show it under (default: POLICY, else devon)")
     demo.set_defaults(run=_demo)
 
+    sweeper = commands.add_parser("sweep", help="run one sweep: queue the reminders that are due now")
+    sweeper.add_argument("--now", help="the moment to sweep at (ISO 8601; default: the clock)")
+    sweeper.add_argument("--dry-run", action="store_true", help="print the reminders as JSON and queue nothing")
+    sweeper.add_argument("--database", help="database address (default: DATABASE_URL, else the local SQLite file)")
+    sweeper.add_argument("--policy", help="policy profile (default: POLICY, else devon)")
+    sweeper.set_defaults(run=_sweep)
+
     package = commands.add_parser("package", help="build the Teams app package (needs MicrosoftAppId)")
     package.add_argument("--output", type=Path, default=Path("build/supervision-companion.zip"))
     package.set_defaults(run=_package)
@@ -117,11 +124,11 @@ def due_report(profile: Profile, as_of: datetime, found: Sequence[Obligation]) -
     }
 
 
-def _as_of(text: str, profile: Profile) -> datetime:
+def _as_of(text: str, profile: Profile, flag: str = "--as-of") -> datetime:
     try:
         return parse_moment(text, profile.calendar)
     except ValueError:
-        raise UsageError(f'--as-of: not a date or a date-time with offset: "{text}"') from None
+        raise UsageError(f'{flag}: not a date or a date-time with offset: "{text}"') from None
 
 
 def _table(found: Sequence[Obligation], world: World) -> str:
@@ -269,6 +276,28 @@ def _demo(args: argparse.Namespace) -> int:
         engine.dispose()
     print(f"The demo team is in {_redacted(url)}. Following {profile.title}, today:\n")
     print(_table(obligations_due(profile, world, now), world))
+    return 0
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from bot.clock import SystemClock
+    from bot.storage.db import create_engine_for, session_factory
+    from bot.sweep import sweep
+
+    profile = load_profile(args.policy or os.environ.get("POLICY") or "devon")
+    now = _as_of(args.now, profile, "--now") if args.now else profile.calendar.local(SystemClock().now())
+    engine = create_engine_for(_database_url(args.database))
+    try:
+        with session_factory(engine)() as session:
+            found = sweep(session, profile, now, dry_run=args.dry_run)
+            if not args.dry_run:
+                session.commit()
+    finally:
+        engine.dispose()
+    if args.dry_run:
+        print(json.dumps([nudge.as_dict() for nudge in found], indent=2, ensure_ascii=False))
+    else:
+        print(f"Queued {len(found)} reminder{'s' if len(found) != 1 else ''}.")
     return 0
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import time
 from enum import StrEnum
 from functools import partial
 from importlib import resources
@@ -164,6 +165,17 @@ class NotTracked:
 
 
 @dataclass(frozen=True, slots=True)
+class NudgePlan:
+    """When to remind: how long before, then on the day, then how often while overdue; and in which hours."""
+
+    before_due: Interval
+    repeat_overdue: Interval
+    day_starts: time
+    day_ends: time
+    source: Citation
+
+
+@dataclass(frozen=True, slots=True)
 class FormRequirement:
     """A question the policy says every record of a form must answer."""
 
@@ -197,6 +209,7 @@ class Profile:
     not_tracked: tuple[NotTracked, ...] = ()
     oversight: Oversight | None = None
     form_requirements: tuple[FormRequirement, ...] = ()
+    nudges: NudgePlan | None = None
 
     def required_fields(self, form: str) -> frozenset[str]:
         """The fields this policy makes compulsory on a form."""
@@ -247,7 +260,7 @@ E = TypeVar("E", bound=StrEnum)
 _TOP_KEYS = {
     "name", "title", "source", "time_zone", "bank_holidays",
     "agreement", "case_discussion", "recording", "sign_off", "urgent_supervision",
-    "escalation", "not_tracked", "oversight", "form_requirement",
+    "escalation", "not_tracked", "oversight", "form_requirement", "nudges",
     *(kind.value for kind in FREQUENCY_KINDS),
 }  # fmt: skip
 _CITATION_KEYS = {"cite", "interpretation"}
@@ -292,7 +305,27 @@ class _Reader:
             not_tracked=self.rules(data, "not_tracked", self.not_tracked),
             oversight=self.oversight(data["oversight"]) if "oversight" in data else None,
             form_requirements=self.rules(data, "form_requirement", self.form_requirement),
+            nudges=self.nudge_plan(data["nudges"]) if "nudges" in data else None,
         )
+
+    def nudge_plan(self, data: Any) -> NudgePlan:
+        if not isinstance(data, Mapping):
+            raise self.fail("nudges", "expected a table")
+        self.only_keys(data, {"before_due", "repeat_overdue", "day_starts", "day_ends"} | _CITATION_KEYS, "nudges")
+        before = self.interval(data, "before_due", "nudges", required=True)
+        repeat = self.interval(data, "repeat_overdue", "nudges", required=True)
+        starts, ends = self.clock_time(data, "day_starts"), self.clock_time(data, "day_ends")
+        if ends <= starts:
+            raise self.fail("nudges.day_ends", "must be later than day_starts")
+        assert before is not None and repeat is not None
+        return NudgePlan(before, repeat, starts, ends, self.citation(data, "nudges"))
+
+    def clock_time(self, data: Mapping[str, Any], name: str) -> time:
+        value = data.get(name)
+        try:
+            return time.fromisoformat(value) if isinstance(value, str) else time.fromisoformat("")
+        except ValueError:
+            raise self.fail(f"nudges.{name}", f'expected a time such as "09:00", got {value!r}') from None
 
     def form_requirement(self, data: Mapping[str, Any], key: str) -> FormRequirement:
         self.only_keys(data, {"form", "field"} | _CITATION_KEYS, key)

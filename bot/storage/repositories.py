@@ -772,6 +772,16 @@ class OutboxRepository:
         statement = dialect.insert(NudgeRow).values(**values).on_conflict_do_nothing().returning(NudgeRow.id)
         return self.session.execute(statement).scalar() is not None
 
+    def exists(self, obligation_kind: str, subject: str, stage: str, recipient: str) -> bool:
+        """Whether this nudge is already queued or sent."""
+        query = select(NudgeRow.id).where(
+            NudgeRow.obligation_kind == obligation_kind,
+            NudgeRow.subject == subject,
+            NudgeRow.stage == stage,
+            NudgeRow.recipient_id == recipient,
+        )
+        return self.session.scalar(query) is not None
+
     def claim(self, worker: str, limit: int, now: datetime) -> list[Nudge]:
         """Take up to `limit` unsent, unclaimed nudges for `worker` (skipping rows another worker holds)."""
         query = (

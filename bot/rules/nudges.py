@@ -1,0 +1,105 @@
+"""Which reminders are due for whom at a moment, from the obligations and the profile's nudge plan.
+
+Pure, like the engine: given the obligations, who supervises, and `now`, it returns the nudges a
+sweep should queue. Each nudge has a stage ("soon", "due", "overdue-1", "overdue-2", ...,
+"escalated", "daily"); the outbox keeps one per (duty, stage, person), so a sweep after downtime
+queues only the current stage of each duty, never the stale ones it missed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.rules.calendar import Calendar
+from bot.rules.engine import Obligation
+from bot.rules.profile import NudgePlan, ObligationKind
+
+DIGEST = "digest"
+# Urgent requests have their own flow (acknowledge within hours), never a daily digest.
+NOT_NUDGED = {ObligationKind.URGENT_SUPERVISION}
+_MOST_REPEATS = 520
+
+
+@dataclass(frozen=True, slots=True)
+class Nudge:
+    """One reminder for one person about one duty (or their daily digest)."""
+
+    recipient: str
+    kind: str
+    subject: str
+    stage: str
+    due: datetime
+    items: tuple[Obligation, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        """The nudge as `sweep --dry-run` prints it."""
+        return {
+            "recipient": self.recipient,
+            "obligation": {"kind": self.kind, "subject": self.subject},
+            "stage": self.stage,
+            "due": self.due.isoformat(),
+        }
+
+
+def in_working_hours(plan: NudgePlan, calendar: Calendar, now: datetime) -> bool:
+    """Whether reminders may go out now: a working day, between the day's start and end."""
+    local = calendar.local(now)
+    return calendar.is_working_day(local.date()) and plan.day_starts <= local.time() < plan.day_ends
+
+
+def stage_of(obligation: Obligation, plan: NudgePlan, calendar: Calendar, now: datetime) -> str | None:
+    """Where a duty stands at `now`: not yet, soon, due today, or overdue for the Nth period."""
+    local_now, due = calendar.local(now), calendar.local(obligation.due)
+    if now > obligation.due:
+        periods, boundary = 1, calendar.add(obligation.due, plan.repeat_overdue)
+        while boundary <= now and periods < _MOST_REPEATS:
+            periods += 1
+            boundary = calendar.add(boundary, plan.repeat_overdue)
+        return f"overdue-{periods}"
+    if local_now.date() == due.date():
+        return "due"
+    if calendar.add(now, plan.before_due).date() >= due.date():  # counted in days, whatever the hour
+        return "soon"
+    return None
+
+
+def nudges_due(
+    obligations: Sequence[Obligation],
+    plan: NudgePlan,
+    calendar: Calendar,
+    now: datetime,
+    *,
+    overseers: Iterable[str],
+) -> list[Nudge]:
+    """The reminders to queue now: one per duty and stage for the person who must act, a daily digest of
+    overdue duties for everyone who supervises, and a one-off nudge for a line manager it was escalated to."""
+    if not in_working_hours(plan, calendar, now):
+        return []
+    supervising = set(overseers)
+    found: list[Nudge] = []
+    digests: dict[str, list[Obligation]] = defaultdict(list)
+    for obligation in obligations:
+        if obligation.kind in NOT_NUDGED:
+            continue
+        stage = stage_of(obligation, plan, calendar, now)
+        if stage is None:
+            continue
+        overdue = stage.startswith("overdue")
+        kind, subject = obligation.kind.value, obligation.subject
+        for recipient in obligation.notify:
+            if obligation.supervisee is not None and recipient not in {obligation.supervisee, obligation.supervisor}:
+                if overdue:  # only an escalation adds someone beyond the two people supervising
+                    found.append(Nudge(recipient, kind, subject, "escalated", obligation.due))
+            elif overdue and recipient in supervising:
+                digests[recipient].append(obligation)
+            elif recipient == obligation.supervisee or obligation.supervisee is None:
+                found.append(Nudge(recipient, kind, subject, stage, obligation.due))
+    today = calendar.local(now).date().isoformat()
+    for recipient, items in sorted(digests.items()):
+        ordered = tuple(sorted(items, key=lambda o: (o.due, o.kind.value, o.subject)))
+        found.append(Nudge(recipient, DIGEST, today, "daily", ordered[0].due, ordered))
+    return sorted(found, key=lambda n: (n.recipient, n.due, n.kind, n.subject))

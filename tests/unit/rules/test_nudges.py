@@ -1,0 +1,112 @@
+"""The reminder plan: stages, working hours, digests for supervisors, escalation, and no pile after downtime."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from bot.rules.engine import Obligation
+from bot.rules.nudges import nudges_due, stage_of
+from bot.rules.profile import Citation, ObligationKind, load_profile
+from tests.builders import at
+
+PROFILE = load_profile("wokingham")
+PLAN = PROFILE.nudges
+CALENDAR = PROFILE.calendar
+assert PLAN is not None
+
+
+def duty(
+    kind: str,
+    subject: str,
+    due: datetime,
+    notify: tuple[str, ...] = ("p1", "s1"),
+    *,
+    supervisee: str | None = "p1",
+    supervisor: str | None = "s1",
+) -> Obligation:
+    return Obligation(ObligationKind(kind), subject, supervisee, due, False, notify, "rule", Citation("§1"), supervisor)
+
+
+@pytest.mark.parametrize(
+    ("now", "stage"),
+    [
+        pytest.param(at(2026, 11, 20, 10), None, id="a-week-before-nothing"),
+        pytest.param(at(2026, 11, 24, 10), "soon", id="two-working-days-before"),
+        pytest.param(at(2026, 11, 26, 9), "due", id="on-the-day"),
+        pytest.param(at(2026, 11, 26, 15), "overdue-1", id="past-the-time"),
+        pytest.param(at(2026, 12, 3, 15), "overdue-2", id="a-week-later"),
+        pytest.param(at(2027, 1, 7, 15), "overdue-7", id="weeks-later-one-current-stage"),
+    ],
+)
+def test_a_duty_moves_through_soon_due_and_weekly_overdue_stages(now: datetime, stage: str | None) -> None:
+    assert stage_of(duty("recording", "S1", at(2026, 11, 26, 14)), PLAN, CALENDAR, now) == stage
+
+
+@pytest.mark.parametrize(
+    "now",
+    [
+        pytest.param(at(2026, 11, 26, 8, 59), id="before-nine"),
+        pytest.param(at(2026, 11, 26, 17, 0), id="at-five"),
+        pytest.param(at(2026, 11, 28, 11), id="saturday"),
+        pytest.param(at(2026, 12, 25, 11), id="christmas-day"),
+        pytest.param(at(2027, 3, 29, 11), id="easter-monday"),
+    ],
+)
+def test_reminders_go_out_only_in_working_hours(now: datetime) -> None:
+    assert nudges_due([duty("recording", "S1", at(2026, 11, 26, 14))], PLAN, CALENDAR, now, overseers={"s1"}) == []
+
+
+def test_the_person_who_must_act_is_reminded_and_their_supervisor_is_not_for_what_is_not_late() -> None:
+    found = nudges_due(
+        [duty("personal_supervision", "p1", at(2026, 11, 26, 14))],
+        PLAN,
+        CALENDAR,
+        at(2026, 11, 25, 10),
+        overseers={"s1"},
+    )
+    assert [n.as_dict() for n in found] == [
+        {
+            "recipient": "p1",
+            "obligation": {"kind": "personal_supervision", "subject": "p1"},
+            "stage": "soon",
+            "due": "2026-11-26T14:00:00+00:00",
+        },
+    ]
+
+
+def test_a_supervisor_gets_one_daily_digest_of_their_teams_overdue_duties() -> None:
+    late = [
+        duty("personal_supervision", "p1", at(2026, 11, 1, 10)),
+        duty("case_discussion", "C-1", at(2026, 11, 10, 10)),
+        duty("personal_supervision", "p2", at(2026, 11, 5, 10), ("p2", "s1"), supervisee="p2"),
+    ]
+    found = nudges_due(late, PLAN, CALENDAR, at(2026, 11, 25, 10), overseers={"s1"})
+    digests = [n for n in found if n.kind == "digest"]
+    assert [(n.recipient, n.subject, n.stage, len(n.items)) for n in digests] == [("s1", "2026-11-25", "daily", 3)]
+    assert [n.items[0].subject for n in digests] == ["p1"]  # soonest first
+    assert sorted((n.recipient, n.subject) for n in found if n.kind != "digest") == [
+        ("p1", "C-1"),
+        ("p1", "p1"),
+        ("p2", "p2"),
+    ]
+
+
+def test_an_escalation_reaches_the_line_manager_as_its_own_reminder() -> None:
+    escalated = duty("personal_supervision", "p1", at(2026, 10, 28, 10), ("p1", "s1", "m1"))
+    found = nudges_due([escalated], PLAN, CALENDAR, at(2026, 11, 25, 10), overseers={"s1", "m1"})
+    assert ("m1", "escalated") in [(n.recipient, n.stage) for n in found]
+
+
+def test_urgent_requests_are_left_to_the_urgent_flow() -> None:
+    found = nudges_due(
+        [duty("urgent_supervision", "U1", at(2026, 11, 25, 9))], PLAN, CALENDAR, at(2026, 11, 25, 10), overseers={"s1"}
+    )
+    assert found == []
+
+
+def test_group_supervision_reminds_the_teams_supervisors() -> None:
+    group = duty("group_supervision", "north", at(2026, 11, 26, 10), ("s1",), supervisee=None, supervisor=None)
+    found = nudges_due([group], PLAN, CALENDAR, at(2026, 11, 25, 10), overseers={"s1"})
+    assert [(n.recipient, n.stage) for n in found] == [("s1", "soon")]
