@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.delivery import Deliverer
 from bot.dialogs.companion_bot import CompanionBot
 from bot.rules.profile import load_profile
 from bot.service import Companion
@@ -31,6 +32,7 @@ ENGINE = web.AppKey("engine", Engine)
 ADAPTER = web.AppKey("adapter", CloudAdapter)
 BOT = web.AppKey("bot", CompanionBot)
 COMPANION = web.AppKey("companion", Companion)
+DELIVERER = web.AppKey("deliverer", Deliverer)
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Application:
@@ -57,6 +59,13 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     app[ADAPTER] = adapter
     app[BOT] = CompanionBot(companion)
     app[COMPANION] = companion
+    app[DELIVERER] = Deliverer(
+        adapter=adapter,
+        sessions=companion.sessions,
+        profile=companion.profile,
+        clock=companion.clock,
+        app_id=settings.app_id,
+    )
     app.router.add_post("/api/messages", _messages)
     app.router.add_get("/healthz", _healthz)
     app.on_cleanup.append(_dispose)

@@ -91,7 +91,7 @@ class Companion:
     """The companion's actions, shared by every conversation."""
 
     def __init__(self, *, sessions: sessionmaker[Session], profile: Profile, clock: Clock, demo: bool = False) -> None:
-        self._sessions = sessions
+        self.sessions = sessions
         self.profile = profile
         self.clock = clock
         self.demo = demo
@@ -100,7 +100,7 @@ class Companion:
         """Run `work` with a database session in a worker thread, committing if it succeeds."""
 
         def in_thread() -> T:
-            with self._sessions() as session:
+            with self.sessions() as session:
                 result = work(session)
                 session.commit()
                 return result

@@ -27,6 +27,7 @@ from bot.cards import attachment, render
 from bot.dialogs.commands import command_facts, read_command
 from bot.domain import ConversationReference
 from bot.forms import known_forms
+from bot.jobs import job_for
 from bot.service import Companion, DueLine, FormOutcome, Forms, FormView, NotAllowed, Person
 
 log = logging.getLogger(__name__)
@@ -215,29 +216,12 @@ class CompanionBot(ActivityHandler):
         await self._welcome(turn_context)
 
 
-def _job(line: DueLine) -> tuple[str, dict[str, Any]] | None:
-    """The button that does the job for one line of the due list, if there is one."""
-    subject: Any = int(line.subject) if line.kind == "agreement_sign" and line.subject.isdigit() else line.subject
-    jobs: dict[str, tuple[str, dict[str, Any]]] = {
-        "case_discussion": (
-            f"Discuss case {subject}",
-            {"action": "open.form", "form": "case_discussion", "case": subject},
-        ),
-        "agreement": ("Open the agreement", {"action": "open.form", "form": "agreement"}),
-        "agreement_sign": ("Read the agreement", {"action": "agreement.read", "id": subject}),
-        "personal_supervision": ("Write up a session", {"action": "open.form", "form": "personal_record"}),
-        "sign_off": ("Read and sign", {"action": "record.read", "session": subject}),
-        "recording": ("Mark as recorded", {"action": "case.recorded", "session": subject}),
-    }
-    return jobs.get(line.kind)
-
-
 def _due_item(line: DueLine) -> dict[str, Any]:
     detail = " · ".join(part for part in (line.who, line.about) if part)
     status = f"Overdue since {line.due}" if line.overdue else f"Due {line.due}"
     if line.waiting:
         status = f"Waiting for your signature since {line.due}"
-    job = _job(line)
+    job = job_for(line.kind, line.subject)
     buttons = [{"type": "Action.Submit", "title": job[0], "data": job[1]}] if job else []
     return render(
         "due_item",

@@ -743,6 +743,9 @@ def _urgent(row: UrgentRequestRow) -> UrgentRequestDetail:
 # The nudge outbox: exactly-once delivery comes from its unique key, not from memory
 
 
+MAX_ATTEMPTS = 5  # after this many failed tries a reminder is left for the supervisor's digest to surface
+
+
 class OutboxRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -786,7 +789,7 @@ class OutboxRepository:
         """Take up to `limit` unsent, unclaimed nudges for `worker` (skipping rows another worker holds)."""
         query = (
             select(NudgeRow)
-            .where(NudgeRow.sent_at.is_(None), NudgeRow.claimed_at.is_(None))
+            .where(NudgeRow.sent_at.is_(None), NudgeRow.claimed_at.is_(None), NudgeRow.attempts < MAX_ATTEMPTS)
             .order_by(NudgeRow.due, NudgeRow.id)
             .limit(limit)
         )
@@ -812,10 +815,10 @@ class OutboxRepository:
         row.sent_at = now
         row.attempts += 1
 
-    def mark_failed(self, nudge_id: int, error: str, now: datetime) -> None:
-        """Note a failed attempt and release the claim so it is tried again."""
+    def mark_failed(self, nudge_id: int, error: str, now: datetime, *, give_up: bool = False) -> None:
+        """Note a failed attempt and release the claim so it is tried again (or, giving up, never again)."""
         row = _get(self.session, NudgeRow, nudge_id)
-        row.attempts += 1
+        row.attempts = MAX_ATTEMPTS if give_up else row.attempts + 1
         row.last_error = error[:2000]
         row.claimed_at, row.claimed_by = None, None
 

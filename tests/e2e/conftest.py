@@ -34,6 +34,7 @@ class Teams:
     connector_url: str
     connector: Connector
     http: aiohttp.ClientSession
+    app: Any = None
     _ids: Any = field(default_factory=lambda: itertools.count(1))
 
     def activity(
@@ -158,6 +159,7 @@ async def connected(
                 str(running.connector_server.make_url("")).rstrip("/"),
                 running.connector,
                 http,
+                running.bot.app,
             )
     finally:
         await running.close()

@@ -13,6 +13,7 @@ class Connector:
 
     def __init__(self) -> None:
         self.sent: list[dict[str, Any]] = []
+        self.refuse: set[str] = set()  # conversations whose person has removed the bot: answered 403
         self.updated: list[dict[str, Any]] = []
         self._ids = itertools.count(1)
         self.app = web.Application()
@@ -21,6 +22,8 @@ class Connector:
         self.app.router.add_put("/v3/conversations/{conversation}/activities/{activity}", self._update)
 
     async def _send(self, request: web.Request) -> web.Response:
+        if request.match_info["conversation"] in self.refuse:
+            return web.json_response({"error": {"code": "BotNotInConversationRoster"}}, status=403)
         activity = await request.json()
         activity["_conversation"] = request.match_info["conversation"]
         activity["_id"] = f"sent-{next(self._ids)}"
