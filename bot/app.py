@@ -12,6 +12,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from sqlalchemy import Engine
@@ -21,6 +22,7 @@ from bot.config import Settings
 from bot.delivery import Deliverer
 from bot.dialogs.companion_bot import CompanionBot
 from bot.rules.profile import load_profile
+from bot.scheduler import Sweeper, start_scheduler
 from bot.service import Companion
 from bot.storage.db import create_engine_for, is_reachable, session_factory
 
@@ -33,6 +35,8 @@ ADAPTER = web.AppKey("adapter", CloudAdapter)
 BOT = web.AppKey("bot", CompanionBot)
 COMPANION = web.AppKey("companion", Companion)
 DELIVERER = web.AppKey("deliverer", Deliverer)
+SWEEPER = web.AppKey("sweeper", Sweeper)
+SCHEDULER = web.AppKey("scheduler", AsyncIOScheduler)
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Application:
@@ -66,6 +70,16 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
         clock=companion.clock,
         app_id=settings.app_id,
     )
+    app[SWEEPER] = Sweeper(
+        sessions=companion.sessions, profile=companion.profile, clock=companion.clock, deliverer=app[DELIVERER]
+    )
+    if settings.sweep_every:
+        every = settings.sweep_every
+
+        async def start_sweeping(app: web.Application) -> None:
+            app[SCHEDULER] = start_scheduler(app[SWEEPER], every_seconds=every)
+
+        app.on_startup.append(start_sweeping)
     app.router.add_post("/api/messages", _messages)
     app.router.add_get("/healthz", _healthz)
     app.on_cleanup.append(_dispose)
@@ -137,4 +151,7 @@ async def _on_turn_error(turn_context: TurnContext, error: Exception) -> None:
 
 
 async def _dispose(app: web.Application) -> None:
+    if SCHEDULER in app:
+        app[SCHEDULER].shutdown(wait=False)
+        await asyncio.sleep(0)  # APScheduler stops on the loop's next turn; let it, before the database goes
     app[ENGINE].dispose()

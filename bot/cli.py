@@ -7,6 +7,7 @@ the place and the reason.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -85,6 +86,11 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--database", help="database address (default: DATABASE_URL, else the local SQLite file)")
     demo.add_argument("--policy", default=None, help="policy to show it under (default: POLICY, else devon)")
     demo.set_defaults(run=_demo)
+
+    worker = commands.add_parser("worker", help="sweep and send reminders in their own process (no web server)")
+    worker.add_argument("--database", help="database address (default: DATABASE_URL, else the local SQLite file)")
+    worker.add_argument("--policy", help="policy profile (default: POLICY, else devon)")
+    worker.set_defaults(run=_worker)
 
     sweeper = commands.add_parser("sweep", help="run one sweep: queue the reminders that are due now")
     sweeper.add_argument("--now", help="the moment to sweep at (ISO 8601; default: the clock)")
@@ -276,6 +282,36 @@ def _demo(args: argparse.Namespace) -> int:
         engine.dispose()
     print(f"The demo team is in {_redacted(url)}. Following {profile.title}, today:\n")
     print(_table(obligations_due(profile, world, now), world))
+    return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    import asyncio
+    import logging
+
+    from aiohttp import web
+
+    from bot.app import create_app
+    from bot.config import Settings
+
+    overrides = {key: value for key, value in (("database_url", args.database), ("policy", args.policy)) if value}
+    settings = Settings.from_environment(**overrides)
+    if not settings.sweep_every:
+        raise UsageError("SWEEP_EVERY=0: the worker has nothing to do; set it to the seconds between sweeps")
+    settings.check()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    async def work() -> None:
+        runner = web.AppRunner(create_app(settings))
+        await runner.setup()  # starts the scheduler; nothing listens for messages here
+        print(f"Sweeping every {settings.sweep_every} seconds. Press Ctrl+C to stop.")
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await runner.cleanup()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(work())
     return 0
 
 

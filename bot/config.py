@@ -26,6 +26,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 3978
     demo: bool = False
+    sweep_every: int = 0  # seconds between reminder sweeps in the bot's own process; 0: none here
 
     @classmethod
     def from_environment(cls, **overrides: object) -> Settings:
@@ -40,6 +41,7 @@ class Settings:
             "host": os.environ.get("HOST", "127.0.0.1"),
             "port": int(os.environ.get("PORT", "3978")),
             "demo": os.environ.get("DEMO", "").lower() in {"1", "true", "yes"},
+            "sweep_every": int(os.environ.get("SWEEP_EVERY", "300")),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
@@ -50,7 +52,9 @@ class Settings:
         return not self.app_id
 
     def check(self) -> None:
-        """Refuse settings that would expose an unauthenticated bot."""
+        """Refuse settings that would expose an unauthenticated bot, or sweep absurdly often."""
+        if self.sweep_every < 0 or 0 < self.sweep_every < 10:
+            raise ConfigError(f"SWEEP_EVERY={self.sweep_every}: use 0 (no sweeps here) or at least 10 seconds")
         if self.anonymous and not _is_loopback(self.host):
             raise ConfigError(
                 f"HOST={self.host}: without MicrosoftAppId the bot runs without authentication, "

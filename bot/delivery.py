@@ -85,8 +85,8 @@ class Deliverer:
         claimed: list[tuple[QueuedNudge, Any]] = await self._in_session(claim)
         sent = failed = unreachable = 0
         for nudge, reference in claimed:
-            if reference is None:
-                await self._gone(nudge, "They have not installed the companion yet.")
+            if reference is None:  # not installed yet: noted, and tried again at later sweeps, a few times
+                await self._gone(nudge, "They have not installed the companion yet.", give_up=False)
                 unreachable += 1
                 continue
             try:
@@ -107,12 +107,12 @@ class Deliverer:
             sent += 1
         return DeliveryReport(sent, failed, unreachable)
 
-    async def _gone(self, nudge: QueuedNudge, reason: str) -> None:
+    async def _gone(self, nudge: QueuedNudge, reason: str, *, give_up: bool = True) -> None:
         now = self.clock.now()
 
         def record(session: Session) -> None:
             StaffRepository(session).mark_unreachable(nudge.recipient, now)
-            OutboxRepository(session).mark_failed(nudge.id, reason, now, give_up=True)
+            OutboxRepository(session).mark_failed(nudge.id, reason, now, give_up=give_up)
 
         await self._in_session(record)
 

@@ -54,7 +54,7 @@ async def test_queued_reminders_reach_each_person_once_with_a_button_for_the_job
     assert pressed["text"].startswith("Marked as recorded")
 
 
-async def test_someone_who_never_installed_or_removed_the_bot_is_marked_unreachable_and_not_retried(
+async def test_someone_who_removed_the_bot_is_not_retried_and_someone_not_yet_installed_is_retried(
     teams: Teams, database_url: str
 ) -> None:
     await teams.say("aad-p2", "help")
@@ -67,7 +67,40 @@ async def test_someone_who_never_installed_or_removed_the_bot_is_marked_unreacha
         gone = {row.id for row in session.scalars(select(StaffRow).where(StaffRow.unreachable_since.is_not(None)))}
     engine.dispose()
     assert {"p2", "m1"} <= gone
-    for row in outbox(database_url):
-        if row.recipient_id in {"p2", "m1"}:
-            assert (row.sent_at, row.attempts) == (None, MAX_ATTEMPTS)
-    assert (await teams.app[DELIVERER].deliver()).unreachable == 0  # not tried again
+    removed = [row for row in outbox(database_url) if row.recipient_id == "p2"]
+    never_installed = [row for row in outbox(database_url) if row.recipient_id == "m1"]
+    assert removed and all((r.sent_at, r.attempts) == (None, MAX_ATTEMPTS) for r in removed)  # given up
+    assert never_installed and all((r.sent_at, r.attempts) == (None, 1) for r in never_installed)  # tried again
+    await teams.app[DELIVERER].deliver()
+    assert all(r.attempts == MAX_ATTEMPTS for r in outbox(database_url) if r.recipient_id == "p2")
+    assert all(r.attempts == 2 for r in outbox(database_url) if r.recipient_id == "m1")
+
+
+async def test_one_tick_of_the_sweeper_queues_and_delivers(teams: Teams, database_url: str) -> None:
+    from bot.app import SWEEPER
+
+    await teams.say("aad-p1", "help")
+    first = await teams.app[SWEEPER].tick()
+    assert first.queued > 0 and first.delivered.sent >= 1
+    second = await teams.app[SWEEPER].tick()
+    assert (second.queued, second.delivered.sent) == (0, 0)
+
+
+async def test_the_bot_sweeps_at_once_on_start_and_then_at_the_configured_interval(sqlite_url: str) -> None:
+    from aiohttp.test_utils import TestServer
+
+    from bot.app import SCHEDULER, create_app
+    from bot.config import Settings
+    from tests.fakes import FixedClock
+
+    app = create_app(Settings(database_url=sqlite_url, sweep_every=120), clock=FixedClock(NOW))
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        job = app[SCHEDULER].get_job("sweep")
+        assert job.trigger.interval.total_seconds() == 120
+        assert job.next_run_time <= NOW  # straight away, to catch up after downtime
+        assert job.max_instances == 1
+    finally:
+        await server.close()
+    assert not app[SCHEDULER].running

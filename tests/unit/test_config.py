@@ -37,3 +37,25 @@ def test_the_run_command_refuses_an_anonymous_bot_on_every_address_with_one_line
     assert result.returncode == 2
     assert result.stderr.startswith("error: HOST=0.0.0.0: without MicrosoftAppId")
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("every", [-5, 3])
+def test_a_sweep_interval_that_cannot_be_right_is_refused(every: int) -> None:
+    with pytest.raises(ConfigError, match="SWEEP_EVERY"):
+        Settings(sweep_every=every).check()
+
+
+def test_the_worker_with_nothing_to_do_says_so_in_one_line() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "worker"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={"PATH": "/usr/bin:/bin", "SWEEP_EVERY": "0", "DATABASE_URL": "sqlite:///:memory:"},
+    )
+    assert result.returncode == 2
+    assert (
+        result.stderr.strip()
+        == "error: SWEEP_EVERY=0: the worker has nothing to do; set it to the seconds between sweeps"
+    )
