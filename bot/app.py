@@ -19,8 +19,9 @@ from sqlalchemy import Engine
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.delivery import Deliverer
+from bot.delivery import Deliverer, Pacing
 from bot.dialogs.companion_bot import CompanionBot
+from bot.messages import message_for
 from bot.rules.profile import load_profile
 from bot.scheduler import Sweeper, start_scheduler
 from bot.service import Companion
@@ -61,15 +62,16 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     app = web.Application(client_max_size=MAX_BODY)
     app[ENGINE] = engine
     app[ADAPTER] = adapter
-    app[BOT] = CompanionBot(companion)
     app[COMPANION] = companion
     app[DELIVERER] = Deliverer(
         adapter=adapter,
         sessions=companion.sessions,
-        profile=companion.profile,
         clock=companion.clock,
+        card_for=message_for(companion.profile),
         app_id=settings.app_id,
+        pacing=Pacing(per_second=settings.send_rate),
     )
+    app[BOT] = CompanionBot(companion, deliver_soon=app[DELIVERER].deliver_soon)
     app[SWEEPER] = Sweeper(
         sessions=companion.sessions, profile=companion.profile, clock=companion.clock, deliverer=app[DELIVERER]
     )
@@ -151,6 +153,10 @@ async def _on_turn_error(turn_context: TurnContext, error: Exception) -> None:
 
 
 async def _dispose(app: web.Application) -> None:
+    try:
+        await asyncio.wait_for(app[DELIVERER].settle(), timeout=10)
+    except TimeoutError:
+        log.warning("Stopped while messages were still being sent; they stay queued and go at the next start")
     if SCHEDULER in app:
         app[SCHEDULER].shutdown(wait=False)
         await asyncio.sleep(0)  # APScheduler stops on the loop's next turn; let it, before the database goes

@@ -27,6 +27,7 @@ class Settings:
     port: int = 3978
     demo: bool = False
     sweep_every: int = 0  # seconds between reminder sweeps in the bot's own process; 0: none here
+    send_rate: float = 25.0  # messages a second at most, across all conversations (Teams allows about 50)
 
     @classmethod
     def from_environment(cls, **overrides: object) -> Settings:
@@ -42,6 +43,7 @@ class Settings:
             "port": int(os.environ.get("PORT", "3978")),
             "demo": os.environ.get("DEMO", "").lower() in {"1", "true", "yes"},
             "sweep_every": int(os.environ.get("SWEEP_EVERY", "300")),
+            "send_rate": float(os.environ.get("SEND_RATE", "25")),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
@@ -53,6 +55,8 @@ class Settings:
 
     def check(self) -> None:
         """Refuse settings that would expose an unauthenticated bot, or sweep absurdly often."""
+        if not 0 < self.send_rate <= 50:
+            raise ConfigError(f"SEND_RATE={self.send_rate}: use a number of messages a second above 0 and at most 50")
         if self.sweep_every < 0 or 0 < self.sweep_every < 10:
             raise ConfigError(f"SWEEP_EVERY={self.sweep_every}: use 0 (no sweeps here) or at least 10 seconds")
         if self.anonymous and not _is_loopback(self.host):

@@ -1,36 +1,58 @@
-"""Delivering queued reminders to Teams as messages nobody asked for, each exactly once.
+"""Delivering queued messages to Teams as messages nobody asked for, each exactly once, within Teams' limits.
 
-A deliverer claims reminders from the outbox, sends each through the person's stored
-conversation reference, and marks it sent. A failure releases the claim to be tried again; a
-person who removed the bot (403 or 404) is marked unreachable and not tried again. Pacing and
-back-off on Teams' rate limits come with the next part of this work.
+A deliverer claims rows from the outbox, sends each through the person's stored conversation
+reference, and marks it sent. Sending is paced: at most one message a second to any one
+conversation and a configurable number a second overall (default 25, half of what Teams allows a
+tenant). When Teams asks us to slow down or is briefly unwell (429, 412, 502, 504, or no answer), the
+message is tried again after an exponentially growing, jittered wait that is never shorter than
+Teams' `Retry-After`; after a few tries the claim is released for the next round. A person who
+removed the bot (403 or 404) is marked unreachable and not tried again.
+
+The one gap exactly-once cannot close: if Teams accepted a message and the database then failed
+before it was marked sent, the claim times out and the message goes again. A reminder twice is
+better than a reminder never.
 """
 
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import logging
-from collections.abc import Awaitable, Callable
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
+import aiohttp
 from botbuilder.core import BotAdapter, MessageFactory, TurnContext
 from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationReference
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.cards import attachment, render
+from bot.cards import attachment
 from bot.clock import Clock
 from bot.domain import Nudge as QueuedNudge
-from bot.jobs import job_for
-from bot.rules.profile import Profile
 from bot.storage.repositories import OutboxRepository, StaffRepository
-from bot.wording import duty_name, when
 
 log = logging.getLogger(__name__)
 
-STAGE_WORDS = {"soon": "Coming up", "due": "Due today", "escalated": "Late: passed to you"}
+RETRY_STATUSES = frozenset({412, 429, 502, 504})
+GONE_STATUSES = frozenset({403, 404})
+CLAIM_TIMEOUT = timedelta(minutes=10)  # a claim older than this was left by a sender that stopped
+
+
+@dataclass(frozen=True, slots=True)
+class Pacing:
+    """How fast to send and how patiently to retry."""
+
+    per_second: float = 25.0
+    per_conversation_gap: float = 1.0
+    tries: int = 5
+    first_wait: float = 1.0
+    longest_wait: float = 60.0
+    conversations_at_once: int = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +62,64 @@ class DeliveryReport:
     sent: int = 0
     failed: int = 0
     unreachable: int = 0
+    retried: int = 0
+
+
+def backoff(attempt: int, retry_after: float | None, pacing: Pacing, rng: Callable[[], float] = random.random) -> float:
+    """Seconds to wait before try number `attempt + 1`: doubling from `first_wait`, capped, with jitter
+    between half and all of it, and never less than what Teams asked for."""
+    ceiling = min(pacing.longest_wait, pacing.first_wait * 2**attempt)
+    return float(max(ceiling * (0.5 + rng() / 2), retry_after or 0.0))
+
+
+def retry_after(headers: Mapping[str, str] | None, now: datetime | None = None) -> float | None:
+    """Teams' `Retry-After`, in seconds, whether given as seconds or as a date; None if absent or unreadable."""
+    value = (headers or {}).get("Retry-After")
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        return None
+    return max(0.0, (moment - (now or datetime.now(UTC))).total_seconds())
+
+
+class Pacer:
+    """Hands out sending slots: one a second per conversation, `per_second` overall."""
+
+    def __init__(
+        self,
+        pacing: Pacing,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.pacing = pacing
+        self.monotonic = monotonic
+        self.sleep = sleep
+        self._next_overall = 0.0
+        self._next_for: dict[str, float] = {}
+
+    def hold(self, conversation: str, seconds: float) -> None:
+        """Send nothing more to this conversation for `seconds`."""
+        self._next_for[conversation] = max(self._next_for.get(conversation, 0.0), self.monotonic() + seconds)
+
+    async def wait_turn(self, conversation: str) -> None:
+        """Wait for the next slot this conversation may use, and take it."""
+        now = self.monotonic()
+        slot = max(now, self._next_overall, self._next_for.get(conversation, 0.0))
+        self._next_overall = slot + 1 / self.pacing.per_second
+        self._next_for[conversation] = slot + self.pacing.per_conversation_gap
+        if slot > now:
+            await self.sleep(slot - now)
+
+
+MessageFor = Callable[[QueuedNudge], dict[str, Any]]
 
 
 class Deliverer:
@@ -50,17 +130,21 @@ class Deliverer:
         *,
         adapter: BotAdapter,
         sessions: sessionmaker[Session],
-        profile: Profile,
         clock: Clock,
+        card_for: MessageFor,
         app_id: str = "",
         name: str = "deliverer",
+        pacing: Pacing | None = None,
     ) -> None:
         self.adapter = adapter
         self.sessions = sessions
-        self.profile = profile
         self.clock = clock
+        self.card_for = card_for
         self.app_id = app_id
         self.name = name
+        self.pacing = pacing or Pacing()
+        self.pacer = Pacer(self.pacing)
+        self._background: set[asyncio.Task[DeliveryReport]] = set()
 
     async def _in_session(self, work: Callable[[Session], Any]) -> Any:
         def run() -> Any:
@@ -71,41 +155,91 @@ class Deliverer:
 
         return await asyncio.to_thread(run)
 
-    async def deliver(self, limit: int = 100) -> DeliveryReport:
-        """Claim up to `limit` reminders and send them."""
+    def deliver_soon(self, only: Sequence[int] | None = None) -> None:
+        """Start delivering now without waiting for it (after a turn that queued something urgent)."""
+        task = asyncio.get_running_loop().create_task(self.deliver(only=only))
+        self._background.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[DeliveryReport]) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("A delivery round failed; its messages stay queued", exc_info=task.exception())
+
+    async def settle(self) -> None:
+        """Wait for deliveries started with `deliver_soon` to finish."""
+        while self._background:
+            await asyncio.gather(*list(self._background), return_exceptions=True)
+
+    async def deliver(self, limit: int = 500, *, only: Sequence[int] | None = None) -> DeliveryReport:
+        """Claim up to `limit` queued messages (or just `only` these) and send them, paced."""
         now = self.clock.now()
 
         def claim(session: Session) -> list[tuple[QueuedNudge, Any]]:
-            people = StaffRepository(session)
+            outbox, people = OutboxRepository(session), StaffRepository(session)
+            outbox.release_stale_claims(now - CLAIM_TIMEOUT)
             return [
                 (nudge, people.get_conversation(nudge.recipient))
-                for nudge in OutboxRepository(session).claim(self.name, limit, now)
+                for nudge in outbox.claim(self.name, limit, now, only=only)
             ]
 
         claimed: list[tuple[QueuedNudge, Any]] = await self._in_session(claim)
-        sent = failed = unreachable = 0
+        by_conversation: dict[str, list[tuple[QueuedNudge, Any]]] = {}
+        outcomes: list[str] = []
         for nudge, reference in claimed:
-            if reference is None:  # not installed yet: noted, and tried again at later sweeps, a few times
+            if reference is None:  # not installed yet: noted, and tried again at later rounds, a few times
                 await self._gone(nudge, "They have not installed the companion yet.", give_up=False)
-                unreachable += 1
-                continue
+                outcomes.append("unreachable")
+            else:
+                by_conversation.setdefault(reference.conversation_id, []).append((nudge, reference))
+        at_once = asyncio.Semaphore(self.pacing.conversations_at_once)
+
+        async def one_conversation(items: list[tuple[QueuedNudge, Any]]) -> list[str]:
+            async with at_once:
+                return [outcome for nudge, reference in items for outcome in await self._send_one(nudge, reference)]
+
+        for results in await asyncio.gather(*(one_conversation(items) for items in by_conversation.values())):
+            outcomes.extend(results)
+        return DeliveryReport(
+            outcomes.count("sent"), outcomes.count("failed"), outcomes.count("unreachable"), outcomes.count("retried")
+        )
+
+    async def _send_one(self, nudge: QueuedNudge, stored: Any) -> list[str]:
+        """Send one message, trying again while Teams asks us to wait; what happened, one word per try."""
+        conversation = stored.conversation_id
+        reference = _reference(stored, self.app_id)
+        try:
+            card = self.card_for(nudge)
+        except Exception as error:  # a message we cannot build is a bug: keep it queued, say so once
+            log.exception("Could not build message %s", nudge.id)
+            await self._in_session(partial(_failed, nudge.id, f"could not build: {error}", self.clock.now(), True))
+            return ["failed"]
+        outcomes: list[str] = []
+        for attempt in range(self.pacing.tries):
+            await self.pacer.wait_turn(conversation)
             try:
-                await self.adapter.continue_conversation(
-                    _reference(reference, self.app_id), self._send(self.card(nudge)), self.app_id
-                )
+                await self.adapter.continue_conversation(reference, _send(card), self.app_id)
             except Exception as error:
-                status = getattr(getattr(error, "response", None), "status_code", None)
-                if status in (403, 404):
+                response = getattr(error, "response", None)
+                status = getattr(response, "status_code", None)
+                if status in GONE_STATUSES:
                     await self._gone(nudge, f"Teams answered {status}: the companion was removed.")
-                    unreachable += 1
-                else:
-                    log.warning("Could not deliver reminder %s: %s", nudge.id, error)
-                    await self._in_session(partial(_failed, nudge.id, str(error), now))
-                    failed += 1
-                continue
-            await self._in_session(partial(_sent, nudge.id, now))
-            sent += 1
-        return DeliveryReport(sent, failed, unreachable)
+                    return [*outcomes, "unreachable"]
+                unwell = status in RETRY_STATUSES or (
+                    status is None and isinstance(error, aiohttp.ClientError | asyncio.TimeoutError | OSError)
+                )
+                if unwell and attempt + 1 < self.pacing.tries:
+                    wait = backoff(attempt, retry_after(getattr(response, "headers", None)), self.pacing)
+                    log.info("Teams answered %s for message %s; trying again in %.1f s", status, nudge.id, wait)
+                    self.pacer.hold(conversation, wait)
+                    outcomes.append("retried")
+                    continue
+                log.warning("Could not deliver message %s: %s", nudge.id, error)
+                await self._in_session(partial(_failed, nudge.id, str(error), self.clock.now(), False))
+                return [*outcomes, "failed"]
+            await self._in_session(partial(_sent, nudge.id, self.clock.now()))
+            return [*outcomes, "sent"]
+        return outcomes  # pragma: no cover - the loop always returns
 
     async def _gone(self, nudge: QueuedNudge, reason: str, *, give_up: bool = True) -> None:
         now = self.clock.now()
@@ -116,61 +250,20 @@ class Deliverer:
 
         await self._in_session(record)
 
-    @staticmethod
-    def _send(card: dict[str, Any]) -> Callable[[TurnContext], Awaitable[None]]:
-        async def send(turn_context: TurnContext) -> None:
-            await turn_context.send_activity(MessageFactory.attachment(attachment(card)))
 
-        return send
+def _send(card: dict[str, Any]) -> Callable[[TurnContext], Awaitable[None]]:
+    async def send(turn_context: TurnContext) -> None:
+        await turn_context.send_activity(MessageFactory.attachment(attachment(card)))
 
-    def card(self, nudge: QueuedNudge) -> dict[str, Any]:
-        """The reminder as a card, with the button that gets the job done."""
-        calendar = self.profile.calendar
-        if nudge.obligation_kind == "digest":
-            items = [
-                {
-                    "type": "TextBlock",
-                    "wrap": True,
-                    "text": f"{duty_name(item['kind'])}: {item['subject']}, overdue since "
-                    f"{when(calendar.local(_moment(item['due'])))}",
-                }
-                for item in nudge.payload.get("items", [])
-            ]
-            return render(
-                "nudge",
-                heading="Overdue today, for you and your team",
-                detail=f"{len(items)} to catch up on.",
-                status="Type due to see them all, with a button for each.",
-                colour="Attention",
-                items=items,
-                actions=[{"type": "Action.Submit", "title": "What is due", "data": {"action": "due.show"}}],
-            )
-        stage = STAGE_WORDS.get(nudge.stage, "Overdue")
-        job = job_for(nudge.obligation_kind, nudge.subject)
-        actions = [{"type": "Action.Submit", "title": job[0], "data": job[1]}] if job else []
-        actions.append({"type": "Action.Submit", "title": "What is due", "data": {"action": "due.show"}})
-        overdue = nudge.stage.startswith("overdue") or nudge.stage == "escalated"
-        return render(
-            "nudge",
-            heading=f"{stage}: {duty_name(nudge.obligation_kind)}",
-            detail=nudge.subject,
-            status=("Was due " if overdue else "Due ") + when(calendar.local(nudge.due)),
-            colour="Attention" if overdue else "Default",
-            items=[],
-            actions=actions,
-        )
+    return send
 
 
 def _sent(nudge_id: int, now: datetime, session: Session) -> None:
     OutboxRepository(session).mark_sent(nudge_id, now)
 
 
-def _failed(nudge_id: int, error: str, now: datetime, session: Session) -> None:
-    OutboxRepository(session).mark_failed(nudge_id, error, now)
-
-
-def _moment(text: str) -> datetime:
-    return datetime.fromisoformat(text)
+def _failed(nudge_id: int, error: str, now: datetime, give_up: bool, session: Session) -> None:
+    OutboxRepository(session).mark_failed(nudge_id, error, now, give_up=give_up)
 
 
 def _reference(stored: Any, app_id: str) -> ConversationReference:

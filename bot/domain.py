@@ -159,6 +159,8 @@ class UrgentRequestDetail:
     acknowledged_by: str | None = None
     closed_at: datetime | None = None
     session_id: str | None = None
+    handler: str | None = None  # who has the request now: the supervisor, their cover, or whoever it was passed to
+    arranged_for: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +180,7 @@ class Nudge:
     sent_at: datetime | None = None
     attempts: int = 0
     last_error: str | None = None
+    not_before: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,6 +40,7 @@ from bot.forms import (
     step_card,
     summary_card,
 )
+from bot.nudge_actions import NudgeDesk
 from bot.rules.engine import Obligation, obligations_due
 from bot.rules.facts import Role, World
 from bot.rules.profile import Profile
@@ -55,6 +56,7 @@ from bot.storage.repositories import (
     StaffRepository,
 )
 from bot.storage.world import load_world
+from bot.urgent import Reply, UrgentDesk
 from bot.wording import duty_name, when
 
 T = TypeVar("T")
@@ -106,6 +108,36 @@ class Companion:
                 return result
 
         return await asyncio.to_thread(in_thread)
+
+    async def act_on_urgent(self, person: Person, value: dict[str, Any]) -> Reply:
+        """A button on an urgent request: arrange it, pass it on, or record it as held."""
+        desk, now, action = UrgentDesk(self.profile), self.clock.now(), value.get("action")
+        request = value.get("request")
+
+        def act(session: Session) -> Reply:
+            if action == "urgent.arrange":
+                return desk.arrange(session, person.id, request, value.get("on"), value.get("at"), now)
+            if action == "urgent.pass":
+                return desk.pass_on(session, person.id, request, value.get("to"), value.get("why"), now)
+            return desk.held(session, person.id, request, value.get("on"), value.get("at"), now)
+
+        return await self.in_session(act)
+
+    async def act_on_reminder(self, person: Person, value: dict[str, Any]) -> Reply:
+        """A button on a reminder: held, remind me tomorrow, this is wrong; or, for any other button, only the
+        check that the reminder is still due (an empty reply means carry on)."""
+        desk, now, action, nudge = NudgeDesk(self.profile), self.clock.now(), value.get("action"), value.get("nudge")
+
+        def act(session: Session) -> Reply:
+            if action == "nudge.held":
+                return desk.held(session, person.id, nudge, value.get("on"), now)
+            if action == "nudge.snooze":
+                return desk.snooze(session, person.id, nudge, now)
+            if action == "nudge.wrong":
+                return desk.wrong(session, person.id, nudge, value.get("what"), now)
+            return Reply(desk.check(session, person.id, nudge, now)[1])
+
+        return await self.in_session(act)
 
     async def identify(self, teams_id: str) -> Person | None:
         """The person with this Teams identity, if they are set up."""
@@ -217,6 +249,14 @@ class Companion:
         return lines
 
 
+def _held_session(session: Session, session_id: str) -> PlannedSession | None:
+    try:
+        held = SessionRepository(session).get(session_id)
+    except NotFound:
+        return None
+    return held if held.held_at is not None else None
+
+
 def _party(person: Person, held: PlannedSession) -> Party | None:
     if person.id == held.supervisee:
         return Party.SUPERVISEE
@@ -270,6 +310,7 @@ class FormView:
     outcome: FormOutcome
     card: dict[str, Any] | None = None
     message: str | None = None
+    queued: tuple[int, ...] = ()  # messages for other people, to send straight away
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,6 +328,7 @@ ENTRY = "_entry"
 EDITABLE = {"journal", "personal_record", "case_discussion"}
 EDITING = "_editing"
 PREVIOUS = "_previous"
+SESSION = "_session"  # a session already held (urgent supervision, or one marked held), written up by this form
 
 
 def _edit_button(thread: str) -> dict[str, Any]:
@@ -299,8 +341,9 @@ class Forms:
     def __init__(self, companion: Companion) -> None:
         self.companion = companion
 
-    async def open(self, person: Person, form_id: str, *, case: Any = None) -> FormView:
-        """The person's draft of this form where they left it, or a new one (about `case`, if given)."""
+    async def open(self, person: Person, form_id: str, *, case: Any = None, held: Any = None) -> FormView:
+        """The person's draft of this form where they left it, or a new one (about `case`, if given; writing up
+        the session `held`, if given and theirs)."""
         form = load_form(form_id)
         now = self.companion.clock.now()
 
@@ -313,7 +356,16 @@ class Forms:
                 note = f"Welcome back. This is your draft from {saved}."
                 return FormView(FormOutcome.STEP, self._card(session, person, form, draft, note=note))
             start: dict[str, Any] = {STEP: 0}
-            if isinstance(case, str) and case in self._context(session, person, form, {}).cases:
+            if isinstance(held, str) and form_id in {"personal_record", "case_discussion"}:
+                held_session = _held_session(session, held)
+                if held_session is not None and person.id in {held_session.supervisee, held_session.supervisor}:
+                    start[SESSION] = held
+                    if form_id == "personal_record" and held_session.supervisee and held_session.held_at:
+                        start["supervisee"] = held_session.supervisee
+                        start["held_on"] = (
+                            self.companion.profile.calendar.local(held_session.held_at).date().isoformat()
+                        )
+            if isinstance(case, str) and case in self._context(session, person, form, start).cases:
                 start["case"] = case
             draft = records.save_draft(form_id, person.id, start, now)
             self._audit(session, person, "start form", draft.thread, Outcome.ALLOWED)
@@ -445,6 +497,10 @@ class Forms:
                 return FormView(
                     FormOutcome.FINISHED, summary_card(form, answers, heading=heading, context=context), message
                 )
+            if form_id == "urgent":
+                reply = UrgentDesk(self.companion.profile).ask(session, person.id, answers, now)
+                card = summary_card(form, answers, heading=f"Asked {finished_at}.", context=context)
+                return FormView(FormOutcome.FINISHED, card, reply.text, reply.queued)
             if form_id == "personal_record":
                 message = self._finish_personal_record(session, person, finished, answers)
                 heading = f"Held {answers['held_on']}. Signed by you {finished_at}."
@@ -472,6 +528,9 @@ class Forms:
         """What this person's form may offer: their own cases, the child's open actions, the policy's triggers."""
         people = StaffRepository(session)
         workers = [person.id, *people.supervisees_of(person.id)]
+        held = _held_session(session, answers[SESSION]) if isinstance(answers.get(SESSION), str) else None
+        if held is not None and held.supervisee and held.supervisee not in workers:
+            workers.append(held.supervisee)  # writing up urgent supervision for someone they cover
         cases = tuple(CaseRepository(session).open_for_workers(workers))
         chosen = answers.get("case")
         previous: tuple[OpenAction, ...] = ()
@@ -772,12 +831,15 @@ class Forms:
         held_on = date.fromisoformat(str(answers["held_on"]))
         held_at = now if held_on == calendar.local(now).date() else calendar.midnight(held_on)
         sessions = SessionRepository(session)
-        session_id = record.session_id or f"PS-{record.thread[:12]}"
-        if record.session_id is None:
+        linked = answers.get(SESSION) if isinstance(answers.get(SESSION), str) else None
+        session_id = record.session_id or linked or f"PS-{record.thread[:12]}"
+        if linked and record.session_id is None:
+            held_at = sessions.get(linked).held_at or held_at  # written up afterwards: keep when it was held
+        elif record.session_id is None:
             sessions.plan(session_id, supervisee, supervisor, "personal", held_at)
         else:  # an edit of a finished record: the same session, perhaps corrected
             sessions.reassign(session_id, supervisee, supervisor)
-        sessions.hold(session_id, held_at)
+        sessions.hold(session_id, held_at, sessions.get(session_id).cases)
         sessions.mark_recorded(session_id, now)
         records = RecordRepository(session)
         records.attach_session(record.id, session_id)
@@ -804,9 +866,14 @@ class Forms:
             sessions.mark_recorded(record.session_id, None)
             records.sign(record.id, party, now)
             return record.session_id
-        session_id = f"CD-{record.thread[:12]}"
-        sessions.plan(session_id, worker, supervisor, "case", now)
-        sessions.hold(session_id, now, [case_id])
+        linked = str(answers[SESSION]) if isinstance(answers.get(SESSION), str) else None
+        if linked:  # the discussion was held already (urgent supervision): this is its record
+            session_id = linked
+            sessions.hold(session_id, sessions.get(linked).held_at or now, [case_id])
+        else:
+            session_id = f"CD-{record.thread[:12]}"
+            sessions.plan(session_id, worker, supervisor, "case", now)
+            sessions.hold(session_id, now, [case_id])
         records.attach_session(record.id, session_id)
         records.sign(record.id, party, now)
         actions = ActionRepository(session)

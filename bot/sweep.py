@@ -1,7 +1,8 @@
-"""One sweep: what is due now, under the policy, becomes reminders in the outbox (or a dry-run list).
+"""One sweep: what is due now, under the policy, becomes messages in the outbox (or a dry-run list).
 
 The outbox's unique key (duty, stage, person) is what makes a reminder go out once: a sweep after
-downtime finds each duty's current stage and queues only what is not already there.
+downtime finds each duty's current stage and queues only what is not already there. The same sweep
+chases urgent requests nobody has answered, at any hour: urgent means urgent.
 """
 
 from __future__ import annotations
@@ -13,32 +14,49 @@ from sqlalchemy.orm import Session
 from bot.rules.engine import obligations_due
 from bot.rules.nudges import Nudge, nudges_due
 from bot.rules.profile import Profile
-from bot.storage.repositories import OutboxRepository
+from bot.storage.repositories import OutboxRepository, StaffRepository
 from bot.storage.world import load_world
+from bot.urgent import UrgentDesk
 
 
 def sweep(session: Session, profile: Profile, now: datetime, *, dry_run: bool = False) -> list[Nudge]:
-    """Queue the reminders due now that are not queued yet, and return them; with `dry_run`, only return them."""
+    """Queue the reminders due now that are not queued yet, and return them; with `dry_run`, only return them.
+
+    Urgent requests are chased too (not in a dry run, which lists reminders only)."""
+    if not dry_run:
+        UrgentDesk(profile).chase(session, now)
     if profile.nudges is None:
         return []
     world = load_world(session, profile.calendar)
     obligations = obligations_due(profile, world, now)
     overseers = {person.supervisor for person in world.staff if person.supervisor}
+    names = {person.id: person.name for person in world.staff}
+    gone = StaffRepository(session).unreachable_ids()
+    unreachable: dict[str, list[str]] = {}
+    for person in world.staff:
+        if person.supervisor and person.id in gone:
+            unreachable.setdefault(person.supervisor, []).append(person.id)
     outbox = OutboxRepository(session)
     fresh: list[Nudge] = []
-    for nudge in nudges_due(obligations, profile.nudges, profile.calendar, now, overseers=overseers):
+    for nudge in nudges_due(
+        obligations, profile.nudges, profile.calendar, now, overseers=overseers, unreachable=unreachable
+    ):
         if dry_run:
             if not outbox.exists(nudge.kind, nudge.subject, nudge.stage, nudge.recipient):
                 fresh.append(nudge)
-        elif outbox.enqueue(nudge.kind, nudge.subject, nudge.stage, nudge.recipient, nudge.due, _payload(nudge), now):
+            continue
+        payload = _payload(nudge, names)
+        if outbox.enqueue(nudge.kind, nudge.subject, nudge.stage, nudge.recipient, nudge.due, payload, now) is not None:
             fresh.append(nudge)
     return fresh
 
 
-def _payload(nudge: Nudge) -> dict[str, object]:
+def _payload(nudge: Nudge, names: dict[str, str]) -> dict[str, object]:
     return {
         "items": [
             {"kind": o.kind.value, "subject": o.subject, "supervisee": o.supervisee, "due": o.due.isoformat()}
             for o in nudge.items
-        ]
+        ],
+        "who": names.get(nudge.supervisee or "", ""),
+        "unreachable": [names.get(staff_id, staff_id) for staff_id in nudge.unreachable],
     }

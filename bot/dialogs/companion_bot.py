@@ -11,6 +11,8 @@ stateDiagram-v2
     Form --> Form: Next, Back, Save draft (saved before it is checked)
     Form --> Summary: Finish (the card becomes a read-only summary)
     Form --> [*]: Cancel, or typing cancel (the draft is kept)
+    Route --> Urgent: "urgent" (a short form; finishing sends it to the supervisor at once)
+    Route --> Reminder: a button on a reminder (checked still due first) or on an urgent request
     Route --> Help: "help" or anything not understood
 ```
 """
@@ -18,6 +20,7 @@ stateDiagram-v2
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
@@ -29,6 +32,7 @@ from bot.domain import ConversationReference
 from bot.forms import known_forms
 from bot.jobs import job_for
 from bot.service import Companion, DueLine, FormOutcome, Forms, FormView, NotAllowed, Person
+from bot.urgent import Reply
 
 log = logging.getLogger(__name__)
 
@@ -38,15 +42,17 @@ FORM_COMMANDS = {
     "case": "case_discussion",
     "record": "personal_record",
     "agreement": "agreement",
+    "urgent": "urgent",
 }
 
 
 class CompanionBot(ActivityHandler):
     """Routes each turn to the service and answers with a card; holds no state of its own."""
 
-    def __init__(self, companion: Companion) -> None:
+    def __init__(self, companion: Companion, *, deliver_soon: Callable[[Sequence[int]], None] | None = None) -> None:
         self.companion = companion
         self.forms = Forms(companion)
+        self.deliver_soon = deliver_soon  # sends what a turn queued for other people, without holding up the reply
 
     async def on_members_added_activity(self, members_added: list[ChannelAccount], turn_context: TurnContext) -> None:
         if any(member.id == turn_context.activity.recipient.id for member in members_added):
@@ -74,13 +80,25 @@ class CompanionBot(ActivityHandler):
         if action and action.startswith("form."):
             await self._form_press(turn_context, person, value)
             return
+        if action and action.startswith("urgent."):
+            await self._reply(turn_context, await self.companion.act_on_urgent(person, value))
+            return
+        if action and action.startswith("nudge."):
+            await self._reply(turn_context, await self.companion.act_on_reminder(person, value))
+            return
+        if "nudge" in value:  # the job button on a reminder: only while the reminder is still due
+            stale = await self.companion.act_on_reminder(person, {"nudge": value["nudge"]})
+            if stale.text:
+                await turn_context.send_activity(stale.text)
+                return
         command = "due" if action == "due.show" else read_command(activity.text)
         if (
             action in {"drafts.resume", "open.form"}
             and isinstance(value.get("form"), str)
             and value["form"] in known_forms()
         ):
-            await self._show(turn_context, await self.forms.open(person, value["form"], case=value.get("case")))
+            view = await self.forms.open(person, value["form"], case=value.get("case"), held=value.get("session"))
+            await self._show(turn_context, view)
         elif command in FORM_COMMANDS:
             await self._show(turn_context, await self.forms.open(person, FORM_COMMANDS[command]))
         elif action == "case.recorded":
@@ -166,8 +184,21 @@ class CompanionBot(ActivityHandler):
         ]
         await _send_card(turn_context, render("drafts", heading=heading, items=items, actions=actions))
 
+    async def _reply(self, turn_context: TurnContext, reply: Reply) -> None:
+        if reply.offer:
+            actions = [{"type": "Action.Submit", "title": title, "data": data} for title, data in reply.offer]
+            await _send_card(turn_context, render("reply", text=reply.text, actions=actions))
+        else:
+            await turn_context.send_activity(reply.text)
+        self._send_queued(reply.queued)
+
+    def _send_queued(self, queued: Sequence[int]) -> None:
+        if queued and self.deliver_soon is not None:
+            self.deliver_soon(queued)
+
     async def _form_press(self, turn_context: TurnContext, person: Person, value: dict[str, Any]) -> None:
         view = await self.forms.press(person, value)
+        self._send_queued(view.queued)
         if view.outcome is FormOutcome.FINISHED and view.card is not None:
             pressed = turn_context.activity.reply_to_id
             if pressed:

@@ -9,7 +9,7 @@ queues only the current stage of each duty, never the stale ones it missed.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -34,6 +34,8 @@ class Nudge:
     stage: str
     due: datetime
     items: tuple[Obligation, ...] = ()
+    supervisee: str | None = None
+    unreachable: tuple[str, ...] = ()  # on a digest: people the supervisor oversees whom reminders cannot reach
 
     def as_dict(self) -> dict[str, Any]:
         """The nudge as `sweep --dry-run` prints it."""
@@ -74,9 +76,13 @@ def nudges_due(
     now: datetime,
     *,
     overseers: Iterable[str],
+    unreachable: Mapping[str, Sequence[str]] | None = None,
 ) -> list[Nudge]:
     """The reminders to queue now: one per duty and stage for the person who must act, a daily digest of
-    overdue duties for everyone who supervises, and a one-off nudge for a line manager it was escalated to."""
+    overdue duties for everyone who supervises, and a one-off nudge for a line manager it was escalated to.
+
+    `unreachable` maps a supervisor to the people they oversee whom reminders cannot reach; their names
+    go on that supervisor's digest."""
     if not in_working_hours(plan, calendar, now):
         return []
     supervising = set(overseers)
@@ -93,13 +99,16 @@ def nudges_due(
         for recipient in obligation.notify:
             if obligation.supervisee is not None and recipient not in {obligation.supervisee, obligation.supervisor}:
                 if overdue:  # only an escalation adds someone beyond the two people supervising
-                    found.append(Nudge(recipient, kind, subject, "escalated", obligation.due))
+                    found.append(
+                        Nudge(recipient, kind, subject, "escalated", obligation.due, (), obligation.supervisee)
+                    )
             elif overdue and recipient in supervising:
                 digests[recipient].append(obligation)
             elif recipient == obligation.supervisee or obligation.supervisee is None:
-                found.append(Nudge(recipient, kind, subject, stage, obligation.due))
+                found.append(Nudge(recipient, kind, subject, stage, obligation.due, (), obligation.supervisee))
     today = calendar.local(now).date().isoformat()
     for recipient, items in sorted(digests.items()):
         ordered = tuple(sorted(items, key=lambda o: (o.due, o.kind.value, o.subject)))
-        found.append(Nudge(recipient, DIGEST, today, "daily", ordered[0].due, ordered))
+        gone = tuple(sorted((unreachable or {}).get(recipient, ())))
+        found.append(Nudge(recipient, DIGEST, today, "daily", ordered[0].due, ordered, None, gone))
     return sorted(found, key=lambda n: (n.recipient, n.due, n.kind, n.subject))

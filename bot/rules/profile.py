@@ -176,6 +176,15 @@ class NudgePlan:
 
 
 @dataclass(frozen=True, slots=True)
+class UrgentHandling:
+    """How an urgent request is answered: how soon someone must say they will take it, and what to do out of hours."""
+
+    acknowledge_within: Interval
+    out_of_hours: str
+    source: Citation
+
+
+@dataclass(frozen=True, slots=True)
 class FormRequirement:
     """A question the policy says every record of a form must answer."""
 
@@ -210,6 +219,7 @@ class Profile:
     oversight: Oversight | None = None
     form_requirements: tuple[FormRequirement, ...] = ()
     nudges: NudgePlan | None = None
+    urgent_handling: UrgentHandling | None = None
 
     def required_fields(self, form: str) -> frozenset[str]:
         """The fields this policy makes compulsory on a form."""
@@ -261,7 +271,7 @@ _TOP_KEYS = {
     "name", "title", "source", "time_zone", "bank_holidays",
     "agreement", "case_discussion", "recording", "sign_off", "urgent_supervision",
     "escalation", "not_tracked", "oversight", "form_requirement", "nudges",
-    *(kind.value for kind in FREQUENCY_KINDS),
+    "urgent_requests", *(kind.value for kind in FREQUENCY_KINDS),
 }  # fmt: skip
 _CITATION_KEYS = {"cite", "interpretation"}
 
@@ -306,7 +316,19 @@ class _Reader:
             oversight=self.oversight(data["oversight"]) if "oversight" in data else None,
             form_requirements=self.rules(data, "form_requirement", self.form_requirement),
             nudges=self.nudge_plan(data["nudges"]) if "nudges" in data else None,
+            urgent_handling=self.urgent_handling(data["urgent_requests"]) if "urgent_requests" in data else None,
         )
+
+    def urgent_handling(self, data: Any) -> UrgentHandling:
+        if not isinstance(data, Mapping):
+            raise self.fail("urgent_requests", "expected a table")
+        self.only_keys(data, {"acknowledge_within", "out_of_hours"} | _CITATION_KEYS, "urgent_requests")
+        within = self.interval(data, "acknowledge_within", "urgent_requests", required=True)
+        assert within is not None
+        instruction = self.text(data, "out_of_hours", "urgent_requests")
+        if len(instruction) > 1000:
+            raise self.fail("urgent_requests.out_of_hours", "keep it under 1000 characters: it is shown in a chat")
+        return UrgentHandling(within, instruction, self.citation(data, "urgent_requests"))
 
     def nudge_plan(self, data: Any) -> NudgePlan:
         if not isinstance(data, Mapping):

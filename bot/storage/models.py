@@ -201,6 +201,8 @@ class UrgentRequestRow(Base):
     acknowledged_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
     closed_at: Mapped[datetime | None]
     session_id: Mapped[str | None] = mapped_column(ForeignKey("supervision_sessions.id"))
+    handler_id: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    arranged_for: Mapped[datetime | None]
 
 
 class NudgeRow(Base):
@@ -218,6 +220,7 @@ class NudgeRow(Base):
     due: Mapped[datetime]
     payload: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
+    not_before: Mapped[datetime | None]
     claimed_at: Mapped[datetime | None]
     claimed_by: Mapped[str | None] = mapped_column(String(100))
     sent_at: Mapped[datetime | None]

@@ -140,6 +140,10 @@ class StaffRepository:
 
     # -- supervisory relationships ----------------------------------------------------------
 
+    def unreachable_ids(self) -> set[str]:
+        """People Teams said the companion can no longer reach (they removed it, or never added it)."""
+        return set(self.session.scalars(select(StaffRow.id).where(StaffRow.unreachable_since.is_not(None))))
+
     def current_supervisor(self, supervisee: str) -> Relationship | None:
         row = self._open_relationship(supervisee)
         return _relationship(row) if row else None
@@ -700,6 +704,8 @@ class UrgentRequestRepository:
             "acknowledged_by": request.acknowledged_by,
             "closed_at": request.closed_at,
             "session_id": request.session_id,
+            "handler_id": request.handler,
+            "arranged_for": request.arranged_for,
         }
         if row is None:
             self.session.add(UrgentRequestRow(id=request.id, **values))
@@ -713,10 +719,25 @@ class UrgentRequestRepository:
         row = self.session.get(UrgentRequestRow, request_id)
         return _urgent(row) if row else None
 
-    def acknowledge(self, request_id: str, by: str, now: datetime) -> UrgentRequestDetail:
+    def acknowledge(
+        self, request_id: str, by: str, now: datetime, arranged_for: datetime | None = None
+    ) -> UrgentRequestDetail:
+        """Someone has answered the request, saying when they can meet; they have it from now on."""
         row = _get(self.session, UrgentRequestRow, request_id)
         row.acknowledged_at, row.acknowledged_by = now, by
+        row.handler_id, row.arranged_for = by, arranged_for
         return _urgent(row)
+
+    def pass_to(self, request_id: str, to: str) -> UrgentRequestDetail:
+        """Hand the request to someone else, who must answer it afresh."""
+        row = _get(self.session, UrgentRequestRow, request_id)
+        row.handler_id, row.acknowledged_at, row.acknowledged_by, row.arranged_for = to, None, None, None
+        return _urgent(row)
+
+    def still_open(self) -> list[UrgentRequestDetail]:
+        """Requests not yet closed, oldest first."""
+        query = select(UrgentRequestRow).where(UrgentRequestRow.closed_at.is_(None))
+        return [_urgent(row) for row in self.session.scalars(query.order_by(UrgentRequestRow.requested_at))]
 
     def close(self, request_id: str, session_id: str | None, now: datetime) -> UrgentRequestDetail:
         row = _get(self.session, UrgentRequestRow, request_id)
@@ -736,6 +757,8 @@ def _urgent(row: UrgentRequestRow) -> UrgentRequestDetail:
         row.acknowledged_by,
         row.closed_at,
         row.session_id,
+        row.handler_id,
+        row.arranged_for,
     )
 
 
@@ -759,8 +782,12 @@ class OutboxRepository:
         due: datetime,
         payload: dict[str, Any],
         now: datetime,
-    ) -> bool:
-        """Queue a nudge unless the same one is already queued or sent; True if it was new."""
+        *,
+        not_before: datetime | None = None,
+    ) -> int | None:
+        """Queue a nudge unless the same one is already queued or sent; its id if it was new, else None.
+
+        `not_before` holds it back until then (a reminder someone asked for again tomorrow)."""
         values = {
             "obligation_kind": obligation_kind,
             "subject": subject,
@@ -770,10 +797,12 @@ class OutboxRepository:
             "payload": payload,
             "created_at": now,
             "attempts": 0,
+            "not_before": not_before,
         }
         dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
         statement = dialect.insert(NudgeRow).values(**values).on_conflict_do_nothing().returning(NudgeRow.id)
-        return self.session.execute(statement).scalar() is not None
+        new_id = self.session.execute(statement).scalar()
+        return int(new_id) if new_id is not None else None
 
     def exists(self, obligation_kind: str, subject: str, stage: str, recipient: str) -> bool:
         """Whether this nudge is already queued or sent."""
@@ -785,14 +814,22 @@ class OutboxRepository:
         )
         return self.session.scalar(query) is not None
 
-    def claim(self, worker: str, limit: int, now: datetime) -> list[Nudge]:
-        """Take up to `limit` unsent, unclaimed nudges for `worker` (skipping rows another worker holds)."""
+    def claim(self, worker: str, limit: int, now: datetime, *, only: Sequence[int] | None = None) -> list[Nudge]:
+        """Take up to `limit` unsent, unclaimed nudges for `worker` (skipping rows another worker holds),
+        leaving those held back until later; `only` restricts it to these ids."""
         query = (
             select(NudgeRow)
-            .where(NudgeRow.sent_at.is_(None), NudgeRow.claimed_at.is_(None), NudgeRow.attempts < MAX_ATTEMPTS)
+            .where(
+                NudgeRow.sent_at.is_(None),
+                NudgeRow.claimed_at.is_(None),
+                NudgeRow.attempts < MAX_ATTEMPTS,
+                or_(NudgeRow.not_before.is_(None), NudgeRow.not_before <= now),
+            )
             .order_by(NudgeRow.due, NudgeRow.id)
             .limit(limit)
         )
+        if only is not None:
+            query = query.where(NudgeRow.id.in_(list(only)))
         if self.session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         rows = list(self.session.scalars(query))
@@ -844,6 +881,7 @@ def _nudge(row: NudgeRow) -> Nudge:
         row.sent_at,
         row.attempts,
         row.last_error,
+        row.not_before,
     )
 
 

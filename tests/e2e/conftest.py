@@ -13,8 +13,9 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
-from bot.app import create_app
+from bot.app import DELIVERER, create_app
 from bot.config import Settings
+from bot.delivery import Pacing
 from bot.demo import demo_world
 from bot.storage.db import create_engine_for, session_factory
 from bot.storage.repositories import StaffRepository
@@ -23,6 +24,7 @@ from tests.e2e.connector import Connector
 from tests.fakes import FixedClock
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+QUICK = Pacing(per_second=200, per_conversation_gap=0.01, first_wait=0.01, longest_wait=0.1)
 TEAMS_IDS = {"p1": "aad-p1", "p2": "aad-p2", "s1": "aad-s1", "m1": "aad-m1"}
 
 
@@ -126,7 +128,9 @@ def items(card: dict[str, Any]) -> list[tuple[str, str, str]]:
     ]
 
 
-async def start(database_url: str, *, demo: bool = False, reload_demo: bool = True, policy: str = "devon") -> Running:
+async def start(
+    database_url: str, *, demo: bool = False, reload_demo: bool = True, policy: str = "devon", clock: Any = None
+) -> Running:
     """The demo team in the database (p1, s1 and m1 linked to Teams), the bot and the connector stand-in."""
     if reload_demo:
         engine = create_engine_for(database_url)
@@ -141,17 +145,21 @@ async def start(database_url: str, *, demo: bool = False, reload_demo: bool = Tr
     connector_server = TestServer(connector.app, host="127.0.0.1")
     await connector_server.start_server()
     settings = Settings(database_url=database_url, policy=policy, demo=demo)
-    bot = TestServer(create_app(settings, clock=FixedClock(NOW)), host="127.0.0.1")
+    app = create_app(settings, clock=clock or FixedClock(NOW))
+    # Teams' real pace (a second between messages to one person) would make every test slow; the pacing
+    # itself is tested with its own small numbers in test_delivery.py.
+    app[DELIVERER].pacing = app[DELIVERER].pacer.pacing = QUICK
+    bot = TestServer(app, host="127.0.0.1")
     await bot.start_server()
     return Running(bot, connector_server, connector)
 
 
 @asynccontextmanager
 async def connected(
-    database_url: str, *, policy: str = "devon", demo: bool = False, reload_demo: bool = True
+    database_url: str, *, policy: str = "devon", demo: bool = False, reload_demo: bool = True, clock: Any = None
 ) -> AsyncIterator[Teams]:
-    """The bot running under `policy`, and a Teams client talking to it; stopped afterwards."""
-    running = await start(database_url, demo=demo, reload_demo=reload_demo, policy=policy)
+    """The bot running under `policy` (on `clock`, if given), and a Teams client talking to it; stopped afterwards."""
+    running = await start(database_url, demo=demo, reload_demo=reload_demo, policy=policy, clock=clock)
     try:
         async with aiohttp.ClientSession() as http:
             yield Teams(

@@ -43,7 +43,7 @@ async def test_queued_reminders_reach_each_person_once_with_a_button_for_the_job
     headings = [texts(card_of(r))[0] for r in reminders]
     assert "Due today: Record the session" in headings
     recording = next(card_of(r) for r in reminders if texts(card_of(r))[0] == "Due today: Record the session")
-    assert [a["title"] for a in recording["actions"]] == ["Mark as recorded", "What is due"]
+    assert [a["title"] for a in recording["actions"]] == ["Mark as recorded", "Remind me tomorrow", "This is wrong"]
     digest = [texts(card_of(r)) for r in teams.connector.to("conv-aad-s1")[before["conv-aad-s1"] :]]
     assert [t[0] for t in digest if t[0].startswith("Overdue today")] == ["Overdue today, for you and your team"]
 

@@ -13,7 +13,7 @@ from bot.forms import FormContext, FormError, check_step, known_forms, load_form
 
 
 def test_every_shipped_form_template_loads() -> None:
-    assert known_forms() == ["agreement", "case_discussion", "journal", "personal_record"]
+    assert known_forms() == ["agreement", "case_discussion", "journal", "personal_record", "urgent"]
     for form_id in known_forms():
         assert load_form(form_id).sections
 

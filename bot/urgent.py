@@ -1,0 +1,339 @@
+"""Urgent supervision: asked for in chat, sent at once to whoever can take it, chased until it is held.
+
+```mermaid
+stateDiagram-v2
+    [*] --> Asked: practitioner finishes the urgent form (sent to supervisor, or cover while away)
+    Asked --> Arranged: "I can do this at…"
+    Asked --> Asked: "I can't, passing to…" (the new person must answer afresh)
+    Asked --> Chased: nobody answered within 2 hours (the line manager is told)
+    Chased --> Arranged: anyone told answers
+    Arranged --> Held: "Supervision held" (a session is recorded; the write-up is offered)
+    Asked --> Late: 24 hours passed, nothing held (supervisor and line manager told)
+    Arranged --> Late
+    Held --> [*]
+```
+
+No Bot Framework here: the dialogs call `UrgentDesk`, and it queues what other people must be told
+in the outbox, where the deliverer picks it up straight away.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.domain import AuditEntry, Outcome, UrgentRequestDetail
+from bot.rules.calendar import Interval
+from bot.rules.engine import obligations_due
+from bot.rules.nudges import in_working_hours
+from bot.rules.profile import Citation, ObligationKind, Profile, UrgentHandling
+from bot.storage.repositories import (
+    AuditRepository,
+    OutboxRepository,
+    SessionRepository,
+    StaffRepository,
+    UrgentRequestRepository,
+)
+from bot.storage.world import load_world
+from bot.wording import when
+
+KIND = "urgent_request"  # what urgent messages are called in the outbox
+DEFAULT_HANDLING = UrgentHandling(
+    Interval.parse("2 hours"),
+    "It is outside office hours. If a child is at risk of harm now, call the council's out-of-hours social care "
+    "team, or the police on 999 in an emergency.",
+    Citation("The companion's default, for a profile that sets none."),
+)
+SLACK = timedelta(minutes=5)  # a time "now" typed a little early or late is still now
+FURTHEST_AHEAD = timedelta(days=14)
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What to say to the person who acted, and which queued messages to send at once."""
+
+    text: str
+    queued: tuple[int, ...] = ()
+    offer: tuple[tuple[str, dict[str, Any]], ...] = ()  # buttons: (title, card data)
+
+
+def handling(profile: Profile) -> UrgentHandling:
+    return profile.urgent_handling or DEFAULT_HANDLING
+
+
+def deadline(profile: Profile, requested_at: datetime) -> datetime:
+    """When urgent supervision must have happened: the soonest of the policy's urgent rules, 24 hours by default."""
+    intervals = [rule.within for rule in profile.urgent] or [Interval.parse("24 hours")]
+    return min(profile.calendar.add(requested_at, interval) for interval in intervals)
+
+
+def handler_for(session: Session, requester: str, today: date) -> str | None:
+    """Who an urgent request goes to: the cover supervisor while one is set, else the supervisor, else the line
+    manager."""
+    people = StaffRepository(session)
+    cover = people.cover_on(requester, today)
+    if cover is not None:
+        return cover.supervisor
+    current = people.current_supervisor(requester)
+    if current is not None:
+        return current.supervisor
+    row = people.get(requester)
+    return row.line_manager_id if row else None
+
+
+def line_manager_of(session: Session, staff_id: str | None) -> str | None:
+    row = StaffRepository(session).get(staff_id) if staff_id else None
+    return row.line_manager_id if row else None
+
+
+def payload(session: Session, profile: Profile, request: UrgentRequestDetail, **extra: Any) -> dict[str, Any]:
+    """Everything a message about this request shows, so the card needs nothing else."""
+    people = StaffRepository(session)
+
+    def name(staff_id: str | None) -> str:
+        row = people.get(staff_id) if staff_id else None
+        return row.name if row else "nobody yet"
+
+    return {
+        "request": request.id,
+        "requester": name(request.requester),
+        "handler": name(request.handler),
+        "about": request.about or "",
+        "case": request.case_id or "",
+        "free_at": request.free_at or "",
+        "requested_at": request.requested_at.isoformat(),
+        "deadline": deadline(profile, request.requested_at).isoformat(),
+        "arranged_for": request.arranged_for.isoformat() if request.arranged_for else "",
+        "others": _others(session, request),
+        **extra,
+    }
+
+
+def _others(session: Session, request: UrgentRequestDetail) -> list[list[str]]:
+    """People the request could be passed to: supervisors and managers other than those involved."""
+    from bot.storage.models import StaffRow  # the one table query this module needs
+
+    rows = session.query(StaffRow).filter(StaffRow.role.in_(["supervisor", "manager"])).order_by(StaffRow.name)
+    return [[row.id, row.name] for row in rows if row.id not in {request.requester, request.handler}]
+
+
+class UrgentDesk:
+    """Asking for urgent supervision, answering it, and chasing it; each method runs inside one transaction."""
+
+    def __init__(self, profile: Profile) -> None:
+        self.profile = profile
+
+    # -- asking -------------------------------------------------------------------------------
+
+    def ask(self, session: Session, requester: str, answers: dict[str, Any], now: datetime) -> Reply:
+        """Record the request and queue it for whoever should take it; the reply says what happens next."""
+        calendar = self.profile.calendar
+        requests = UrgentRequestRepository(session)
+        request = UrgentRequestDetail(
+            id=f"U-{uuid.uuid4().hex[:10]}",
+            requester=requester,
+            requested_at=now,
+            about=str(answers.get("about") or "").strip() or None,
+            case_id=str(answers.get("case") or "").strip() or None,
+            free_at=str(answers.get("free_at") or "").strip() or None,
+            handler=handler_for(session, requester, calendar.local(now).date()),
+        )
+        requests.save(request)
+        session.flush()
+        by = when(calendar.local(deadline(self.profile, now)))
+        self._audit(session, requester, "ask for urgent supervision", request.id, now)
+        if request.handler is None:
+            text = (
+                "I have saved your request for urgent supervision, but you have no supervisor or line manager "
+                f"in the companion, so I could not send it. Please phone your manager now. It should happen by {by}."
+            )
+            return Reply(self._out_of_hours(text, now))
+        queued = self._queue(session, request, f"to:{request.handler}:{now.isoformat()}", [request.handler], now)
+        handler_name = _name(session, request.handler)
+        manager = line_manager_of(session, request.handler)
+        chase = handling(self.profile).acknowledge_within
+        text = (
+            f"Your request for urgent supervision has gone to {handler_name}. It should happen by {by}. "
+            f"I will tell you as soon as they answer."
+        )
+        if manager:
+            text += f" If nobody answers within {chase}, {_name(session, manager)} will be told."
+        return Reply(self._out_of_hours(text, now), queued)
+
+    def _out_of_hours(self, text: str, now: datetime) -> str:
+        plan = self.profile.nudges
+        working = in_working_hours(plan, self.profile.calendar, now) if plan else _weekday_hours(self.profile, now)
+        return text if working else f"{text}\n\n{handling(self.profile).out_of_hours}"
+
+    # -- answering ----------------------------------------------------------------------------
+
+    def arrange(self, session: Session, person: str, request_id: Any, on: Any, at: Any, now: datetime) -> Reply:
+        """ "I can do this at…": the request is acknowledged and the requester told when."""
+        request, refusal = self._open_for(session, person, request_id, "arrange", now)
+        if request is None:
+            return Reply(refusal)
+        moment = self._moment(on, at)
+        if moment is None:
+            return Reply("Please give the date and the time you can meet, for example 26/11/2026 and 14:00.")
+        if moment < now - SLACK:
+            return Reply(f"{when(self.profile.calendar.local(moment))} has already passed. Please choose a later time.")
+        if moment > now + FURTHEST_AHEAD:
+            return Reply(
+                "That is more than two weeks away, which is not urgent supervision. Please choose a sooner time."
+            )
+        request = UrgentRequestRepository(session).acknowledge(request.id, person, now, moment)
+        self._audit(session, person, "arrange urgent supervision", request.id, now)
+        queued = self._queue(
+            session, request, f"arranged:{now.isoformat()}", [request.requester], now, moment=moment.isoformat()
+        )
+        limit = deadline(self.profile, request.requested_at)
+        meeting = when(self.profile.calendar.local(moment))
+        text = f"Thank you. {_name(session, request.requester)} has been told you will meet {meeting}."
+        if moment > limit:
+            text += (
+                f" That is after the time the policy allows ({when(self.profile.calendar.local(limit))}). "
+                "Please find an earlier time if you can."
+            )
+        return Reply(text, queued)
+
+    def pass_on(self, session: Session, person: str, request_id: Any, to: Any, why: Any, now: datetime) -> Reply:
+        """ "I can't, passing to…": the request goes to someone else, who must answer it afresh."""
+        request, refusal = self._open_for(session, person, request_id, "pass", now)
+        if request is None:
+            return Reply(refusal)
+        choices = {staff_id for staff_id, _ in _others(session, request)} - {person}
+        if not isinstance(to, str) or to not in choices:
+            return Reply("Please choose who should take it from the list. Nothing was changed.")
+        reason = str(why or "").strip()
+        if len(reason) > 500:
+            return Reply("Please keep the reason under 500 characters. Nothing was changed.")
+        request = UrgentRequestRepository(session).pass_to(request.id, to)
+        self._audit(session, person, "pass urgent request", request.id, now)
+        note = f"Passed to you by {_name(session, person)}" + (f": {reason}" if reason else ".")
+        queued = self._queue(session, request, f"to:{to}:{now.isoformat()}", [to], now, note=note)
+        told = f"{_name(session, person)} cannot take it, so it has gone to {_name(session, to)}."
+        queued += self._queue(session, request, f"passed:{to}:{now.isoformat()}", [request.requester], now, note=told)
+        return Reply(f"Passed to {_name(session, to)}. {_name(session, request.requester)} has been told.", queued)
+
+    def held(self, session: Session, person: str, request_id: Any, on: Any, at: Any, now: datetime) -> Reply:
+        """ "Supervision held": the urgent session is recorded, the request closed and the write-up offered."""
+        request, refusal = self._open_for(session, person, request_id, "close", now)
+        if request is None:
+            return Reply(refusal)
+        moment = self._moment(on, at)
+        if moment is None:
+            return Reply("Please give the date and the time it was held, for example 26/11/2026 and 14:00.")
+        if moment > now + SLACK:
+            return Reply("That time is still to come. Press this once the supervision has happened.")
+        if moment < request.requested_at - SLACK:
+            asked = when(self.profile.calendar.local(request.requested_at))
+            return Reply(f"That is before the request was made ({asked}). Please check the date and time.")
+        session_id = f"US-{request.id[2:]}"
+        sessions = SessionRepository(session)
+        sessions.plan(session_id, request.requester, person, "urgent", moment)
+        sessions.hold(session_id, moment, [request.case_id] if request.case_id else [])
+        closed = UrgentRequestRepository(session).close(request.id, session_id, now)
+        self._audit(session, person, "close urgent request", request.id, now)
+        queued = self._queue(
+            session, closed, f"held:{now.isoformat()}", [request.requester], now, moment=moment.isoformat()
+        )
+        offer = [("Write up the session", {"action": "open.form", "form": "personal_record", "session": session_id})]
+        if request.case_id:
+            offer.append(
+                (
+                    f"Discuss case {request.case_id}",
+                    {"action": "open.form", "form": "case_discussion", "case": request.case_id, "session": session_id},
+                )
+            )
+        text = f"Closed: urgent supervision held {when(self.profile.calendar.local(moment))}. Please write it up."
+        return Reply(text, queued, tuple(offer))
+
+    # -- chasing, at each sweep ---------------------------------------------------------------
+
+    def chase(self, session: Session, now: datetime) -> list[int]:
+        """Tell the line manager about requests nobody answered in time, and both about requests past 24 hours."""
+        requests = UrgentRequestRepository(session).still_open()
+        if not requests:
+            return []
+        open_duties = {
+            o.subject
+            for o in obligations_due(self.profile, load_world(session, self.profile.calendar), now)
+            if o.kind is ObligationKind.URGENT_SUPERVISION
+        }
+        chase_after = handling(self.profile).acknowledge_within
+        queued: list[int] = []
+        for request in requests:
+            manager = line_manager_of(session, request.handler) or line_manager_of(session, request.requester)
+            late = now > deadline(self.profile, request.requested_at) and request.id in open_duties
+            if late:
+                told = [staff for staff in (request.handler, manager) if staff]
+                queued += self._queue(session, request, "overdue", told, now)
+            elif request.acknowledged_at is None and now >= self.profile.calendar.add(
+                request.requested_at, chase_after
+            ):
+                queued += self._queue(session, request, "no-answer", [manager] if manager else [], now)
+        return queued
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _open_for(
+        self, session: Session, person: str, request_id: Any, verb: str, now: datetime
+    ) -> tuple[UrgentRequestDetail | None, str]:
+        request = UrgentRequestRepository(session).get(request_id) if isinstance(request_id, str) else None
+        if request is None:
+            return None, "I could not find that request, so nothing was changed."
+        if request.closed_at is not None:
+            closed = when(self.profile.calendar.local(request.closed_at))
+            return None, f"That request was already closed {closed}, so nothing was changed."
+        allowed = {request.handler, line_manager_of(session, request.handler)}
+        current = StaffRepository(session).current_supervisor(request.requester)
+        if current is not None:
+            allowed.add(current.supervisor)
+        if person not in allowed:
+            AuditRepository(session).add(
+                AuditEntry(now, person, f"{verb} urgent request", "urgent_request", request.id, Outcome.REFUSED)
+            )
+            return None, "That request is with someone else, so I have not changed it."
+        return request, ""
+
+    def _moment(self, on: Any, at: Any) -> datetime | None:
+        try:
+            day = date.fromisoformat(str(on).strip())
+            clock = time.fromisoformat(str(at).strip())
+        except ValueError:
+            return None
+        local = datetime.combine(day, clock.replace(second=0, microsecond=0), tzinfo=self.profile.calendar.zone)
+        return self.profile.calendar.local(local)
+
+    def _queue(
+        self,
+        session: Session,
+        request: UrgentRequestDetail,
+        stage: str,
+        recipients: list[str],
+        now: datetime,
+        **extra: Any,
+    ) -> tuple[int, ...]:
+        outbox = OutboxRepository(session)
+        body = payload(session, self.profile, request, stage=stage.split(":")[0], **extra)
+        due = deadline(self.profile, request.requested_at)
+        queued = [outbox.enqueue(KIND, request.id, stage, recipient, due, body, now) for recipient in recipients]
+        return tuple(new_id for new_id in queued if new_id is not None)
+
+    @staticmethod
+    def _audit(session: Session, person: str, action: str, request_id: str, now: datetime) -> None:
+        AuditRepository(session).add(AuditEntry(now, person, action, "urgent_request", request_id, Outcome.ALLOWED))
+
+
+def _name(session: Session, staff_id: str | None) -> str:
+    row = StaffRepository(session).get(staff_id) if staff_id else None
+    return row.name if row else "nobody"
+
+
+def _weekday_hours(profile: Profile, now: datetime) -> bool:
+    local = profile.calendar.local(now)
+    return profile.calendar.is_working_day(local.date()) and time(9) <= local.time() < time(17)
