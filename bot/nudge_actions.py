@@ -55,12 +55,14 @@ class NudgeDesk:
         return nudge, ""
 
     def _duty(self, session: Session, nudge: Nudge, now: datetime) -> Obligation | None:
+        """The duty the reminder was about, if it is still due by the same date (a recurring duty met since then
+        has moved on to a later date, so its old reminder is stale)."""
         world = load_world(session, self.profile.calendar)
         return next(
             (
                 o
                 for o in obligations_due(self.profile, world, now)
-                if o.kind.value == nudge.obligation_kind and o.subject == nudge.subject
+                if o.kind.value == nudge.obligation_kind and o.subject == nudge.subject and o.due == nudge.due
             ),
             None,
         )

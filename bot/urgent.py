@@ -20,7 +20,7 @@ in the outbox, where the deliverer picks it up straight away.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -266,7 +266,10 @@ class UrgentDesk:
         }
         chase_after = handling(self.profile).acknowledge_within
         queued: list[int] = []
+        today = self.profile.calendar.local(now).date()
         for request in requests:
+            if request.handler is None:  # imported from a file: it is with whoever would have had it
+                request = replace(request, handler=handler_for(session, request.requester, today))
             manager = line_manager_of(session, request.handler) or line_manager_of(session, request.requester)
             late = now > deadline(self.profile, request.requested_at) and request.id in open_duties
             if late:

@@ -1,0 +1,219 @@
+"""Urgent supervision end to end over HTTP: asked for, sent at once, answered, chased when ignored, closed."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from bot.app import DELIVERER, SWEEPER
+from bot.storage.db import create_engine_for, session_factory
+from bot.storage.models import AuditRow, SessionRow, UrgentRequestRow
+from bot.storage.repositories import StaffRepository
+from tests.e2e.conftest import NOW, Teams, card_of, connected, texts
+from tests.e2e.test_journal import press, rows
+from tests.fakes import FixedClock
+
+
+def show_card(card: dict[str, Any], title: str) -> dict[str, Any]:
+    """The card shown by an Action.ShowCard button, as if it were its own card (to press its Submit)."""
+    [shown] = [action["card"] for action in card["actions"] if action["title"] == title]
+    return dict(shown)
+
+
+async def ask(
+    teams: Teams, about: str = "Parent made threats at a visit", case: str = "C-1001"
+) -> list[dict[str, Any]]:
+    [form] = await teams.say("aad-p1", "urgent")
+    card = card_of(form)
+    assert texts(card)[0] == "Ask for urgent supervision"
+    replies = await press(teams, card, "Finish", {"about": about, "case": case, "free_at": "Any time after 14:00"})
+    await teams.app[DELIVERER].settle()
+    return replies
+
+
+def about_priya(teams: Teams, conversation: str, since: int = 0) -> list[str]:
+    """Headings of the messages about Priya's urgent request in one conversation (other reminders go too)."""
+    headings = [texts(card_of(r))[0] for r in teams.connector.to(conversation)[since:] if r.get("attachments")]
+    return [heading for heading in headings if "Priya Shah" in heading and "rgent" in heading]
+
+
+def asked(database_url: str) -> list[UrgentRequestRow]:
+    """The requests made in the test (the demo team has older ones of its own)."""
+    return [row for row in rows(database_url, UrgentRequestRow) if row.about]
+
+
+def last_card(teams: Teams, conversation: str) -> dict[str, Any]:
+    return card_of(teams.connector.to(conversation)[-1])
+
+
+async def hello(teams: Teams, *people: str) -> None:
+    for teams_id in people:
+        await teams.say(teams_id, "help")  # the bot learns where to reach them
+
+
+async def test_an_urgent_request_reaches_the_supervisor_at_once_and_is_arranged_and_closed(sqlite_url: str) -> None:
+    clock = FixedClock(NOW)  # Wednesday 25 November 2026, 12:00 in London
+    async with connected(sqlite_url, clock=clock) as teams:
+        await hello(teams, "aad-p1", "aad-s1", "aad-m1")
+        replies = await ask(teams)
+        confirmation = next(r["text"] for r in replies if r.get("text"))
+        assert "gone to Sam Okafor" in confirmation
+        assert "by Thursday 26 November 2026, 12:00" in confirmation
+        assert "Morgan Ellis will be told" in confirmation
+        assert "outside office hours" not in confirmation
+
+        request = last_card(teams, "conv-aad-s1")
+        assert texts(request)[0] == "Urgent supervision asked for by Priya Shah"
+        assert "Case: C-1001" in texts(request) and "Must happen by: Thursday 26 November 2026, 12:00" in texts(request)
+        assert [a["title"] for a in request["actions"]] == [
+            "I can do this at…",
+            "I can't, passing to…",
+            "Supervision held",
+        ]
+
+        # Sam answers: today at 15:00. Priya hears at once.
+        answer = show_card(request, "I can do this at…")
+        [reply] = await press(teams, answer, "Send", {"on": "2026-11-25", "at": "15:00"}, as_who="aad-s1")
+        assert reply["text"].startswith("Thank you. Priya Shah has been told you will meet Wednesday 25 November")
+        await teams.app[DELIVERER].settle()
+        arranged = last_card(teams, "conv-aad-p1")
+        assert texts(arranged)[:2] == [
+            "Your urgent supervision is arranged",
+            "Sam Okafor will meet you Wednesday 25 November 2026, 15:00.",
+        ]
+
+        # Two hours on, nobody is chased: Sam answered.
+        clock.moment = NOW + timedelta(hours=3)
+        before = len(teams.connector.to("conv-aad-m1"))
+        await teams.app[SWEEPER].tick()
+        assert not [r for r in teams.connector.to("conv-aad-m1")[before:] if "urgent" in str(r).lower()]
+
+        # Held at 15:00: the request closes, a session is recorded and the write-up is offered.
+        held = show_card(request, "Supervision held")
+        [closed] = await press(teams, held, "Save", {"on": "2026-11-25", "at": "15:00"}, as_who="aad-s1")
+        closing = card_of(closed)
+        assert texts(closing)[0].startswith("Closed: urgent supervision held Wednesday 25 November 2026, 15:00")
+        assert [a["title"] for a in closing["actions"]] == ["Write up the session", "Discuss case C-1001"]
+        [row] = asked(sqlite_url)
+        assert row.closed_at is not None and row.acknowledged_by == "s1" and row.session_id is not None
+        session = next(s for s in rows(sqlite_url, SessionRow) if s.id == row.session_id)
+        assert (session.kind, session.supervisee_id, session.supervisor_id) == ("urgent", "p1", "s1")
+
+        # Pressing held again changes nothing.
+        [again] = await press(teams, held, "Save", {"on": "2026-11-25", "at": "15:00"}, as_who="aad-s1")
+        assert again["text"].startswith("That request was already closed")
+
+        # The write-up is the record of that same session, not a second one.
+        [form] = await press(teams, closing, "Write up the session", as_who="aad-s1")
+        assert texts(card_of(form))[0] == "Personal supervision record"
+        sessions_before = len(rows(sqlite_url, SessionRow))
+        await teams.app[SWEEPER].tick()
+        clock.moment = NOW + timedelta(days=2)
+        await teams.app[SWEEPER].tick()
+        assert len(rows(sqlite_url, SessionRow)) == sessions_before
+        overdue = [texts(card_of(r))[0] for r in teams.connector.to("conv-aad-m1") if r.get("attachments")]
+        assert not [heading for heading in overdue if "overdue" in heading and "Urgent" in heading]
+
+
+async def test_an_ignored_request_goes_to_the_line_manager_after_two_hours_and_both_hear_at_24(sqlite_url: str) -> None:
+    clock = FixedClock(NOW)
+    async with connected(sqlite_url, clock=clock) as teams:
+        await hello(teams, "aad-p1", "aad-s1", "aad-m1")
+        await ask(teams)
+        clock.moment = NOW + timedelta(hours=1, minutes=59)
+        await teams.app[SWEEPER].tick()
+        assert about_priya(teams, "conv-aad-m1") == []  # not yet
+
+        clock.moment = NOW + timedelta(hours=2)
+        await teams.app[SWEEPER].tick()
+        chased = "Nobody has answered Priya Shah's urgent request yet"
+        assert about_priya(teams, "conv-aad-m1") == [chased]
+        clock.moment = NOW + timedelta(hours=4)
+        await teams.app[SWEEPER].tick()
+        assert about_priya(teams, "conv-aad-m1") == [chased]  # told once, not at every sweep
+
+        supervisor_before = len(teams.connector.to("conv-aad-s1"))
+        clock.moment = NOW + timedelta(hours=24, minutes=1)
+        await teams.app[SWEEPER].tick()
+        late = "Urgent supervision for Priya Shah is overdue"
+        assert about_priya(teams, "conv-aad-s1", supervisor_before) == [late]
+        assert about_priya(teams, "conv-aad-m1") == [chased, late]
+
+        # The line manager can act on it: Morgan records it as held.
+        overdue = next(
+            card_of(r) for r in teams.connector.to("conv-aad-m1") if r.get("attachments") and late in texts(card_of(r))
+        )
+        held = show_card(overdue, "Supervision held")
+        [closed] = await press(teams, held, "Save", {"on": "2026-11-26", "at": "12:01"}, as_who="aad-m1")
+        assert texts(card_of(closed))[0].startswith("Closed")
+
+
+async def test_passing_a_request_on_sends_it_to_the_new_person_and_tells_the_requester(sqlite_url: str) -> None:
+    async with connected(sqlite_url, clock=FixedClock(NOW)) as teams:
+        await hello(teams, "aad-p1", "aad-s1", "aad-m1")
+        await ask(teams)
+        request = last_card(teams, "conv-aad-s1")
+        passing = show_card(request, "I can't, passing to…")
+        choices = [c["value"] for c in passing["body"][0]["choices"]]
+        assert "p1" not in choices and "s1" not in choices and "m1" in choices
+        [reply] = await press(teams, passing, "Pass it on", {"to": "m1", "why": "On leave from 13:00"}, as_who="aad-s1")
+        assert reply["text"] == "Passed to Morgan Ellis. Priya Shah has been told."
+        await teams.app[DELIVERER].settle()
+        handed = last_card(teams, "conv-aad-m1")
+        assert texts(handed)[:2] == [
+            "Urgent supervision asked for by Priya Shah",
+            "Passed to you by Sam Okafor: On leave from 13:00",
+        ]
+        told = last_card(teams, "conv-aad-p1")
+        assert texts(told)[1] == "Sam Okafor cannot take it, so it has gone to Morgan Ellis."
+
+        # Someone not involved cannot answer it, and the refusal is kept in the audit log.
+        await hello(teams, "aad-p2")
+        answer = show_card(handed, "I can do this at…")
+        [refused] = await press(teams, answer, "Send", {"on": "2026-11-25", "at": "16:00"}, as_who="aad-p2")
+        assert refused["text"] == "That request is with someone else, so I have not changed it."
+        assert any(a.action == "arrange urgent request" and a.outcome == "refused" for a in rows(sqlite_url, AuditRow))
+
+        # Impossible answers are refused politely and change nothing.
+        [past] = await press(teams, answer, "Send", {"on": "2026-11-24", "at": "09:00"}, as_who="aad-m1")
+        assert "has already passed" in past["text"]
+        [nonsense] = await press(teams, answer, "Send", {"on": "2026-02-30", "at": "25:00"}, as_who="aad-m1")
+        assert nonsense["text"].startswith("Please give the date and the time")
+        [row] = asked(sqlite_url)
+        assert (row.handler_id, row.acknowledged_at) == ("m1", None)
+
+
+async def test_while_the_supervisor_is_away_the_request_goes_to_the_cover_supervisor(sqlite_url: str) -> None:
+    async with connected(sqlite_url, clock=FixedClock(NOW)) as teams:
+        engine = create_engine_for(sqlite_url)
+        with session_factory(engine)() as session:
+            StaffRepository(session).add_cover("p1", "s2", date(2026, 11, 23), date(2026, 11, 27))
+            StaffRepository(session).link_teams_identity("s2", "aad-s2")
+            session.commit()
+        engine.dispose()
+        await hello(teams, "aad-p1", "aad-s1", "aad-s2")
+        replies = await ask(teams)
+        assert "gone to Rhian Price" in next(r["text"] for r in replies if r.get("text"))
+        assert texts(last_card(teams, "conv-aad-s2"))[0] == "Urgent supervision asked for by Priya Shah"
+
+
+async def test_out_of_hours_the_requester_is_shown_the_councils_instruction(sqlite_url: str) -> None:
+    saturday_night = datetime(2026, 11, 28, 22, 30, tzinfo=UTC)
+    async with connected(sqlite_url, clock=FixedClock(saturday_night)) as teams:
+        await hello(teams, "aad-p1", "aad-s1")
+        replies = await ask(teams)
+        confirmation = next(r["text"] for r in replies if r.get("text"))
+        assert "by Sunday 29 November 2026, 22:30" in confirmation
+        assert "out-of-hours social care team" in confirmation
+        assert texts(last_card(teams, "conv-aad-s1"))[0] == "Urgent supervision asked for by Priya Shah"
+
+
+async def test_the_request_form_needs_to_know_what_it_is_about_and_keeps_what_was_typed(sqlite_url: str) -> None:
+    async with connected(sqlite_url, clock=FixedClock(NOW)) as teams:
+        await hello(teams, "aad-p1", "aad-s1")
+        [form] = await teams.say("aad-p1", "urgent")
+        replies = await press(teams, card_of(form), "Finish", {"about": "", "free_at": "After 3"})
+        again = card_of(replies[-1])
+        assert "Please check the answers marked below. Nothing you typed has been lost." in texts(again)
+        assert not asked(sqlite_url)
+        assert next(e for e in again["body"] if e.get("id") == "free_at")["value"] == "After 3"
