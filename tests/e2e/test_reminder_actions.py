@@ -19,7 +19,9 @@ def reminders(teams: Teams, conversation: str) -> list[dict[str, Any]]:
 
 
 def reminder_with(teams: Teams, conversation: str, title: str) -> dict[str, Any]:
-    return next(card for card in reminders(teams, conversation) if title in [a["title"] for a in card.get("actions", [])])
+    return next(
+        card for card in reminders(teams, conversation) if title in [a["title"] for a in card.get("actions", [])]
+    )
 
 
 async def swept(teams: Teams) -> None:
