@@ -218,7 +218,7 @@ class Deliverer:
         for attempt in range(self.pacing.tries):
             await self.pacer.wait_turn(conversation)
             try:
-                await self.adapter.continue_conversation(reference, _send(card), self.app_id)
+                await _deliver(self.adapter, reference, card, self.app_id)
             except Exception as error:
                 response = getattr(error, "response", None)
                 status = getattr(response, "status_code", None)
@@ -251,11 +251,20 @@ class Deliverer:
         await self._in_session(record)
 
 
-def _send(card: dict[str, Any]) -> Callable[[TurnContext], Awaitable[None]]:
-    async def send(turn_context: TurnContext) -> None:
-        await turn_context.send_activity(MessageFactory.attachment(attachment(card)))
+async def _deliver(adapter: BotAdapter, reference: ConversationReference, card: dict[str, Any], app_id: str) -> None:
+    """Send one card into a conversation. A failure is raised here, to the deliverer, rather than inside the
+    adapter's turn, whose error handler would try to apologise to the person for a message they never asked for."""
+    failures: list[Exception] = []
 
-    return send
+    async def send(turn_context: TurnContext) -> None:
+        try:
+            await turn_context.send_activity(MessageFactory.attachment(attachment(card)))
+        except Exception as error:
+            failures.append(error)
+
+    await adapter.continue_conversation(reference, send, app_id)
+    if failures:
+        raise failures[0]
 
 
 def _sent(nudge_id: int, now: datetime, session: Session) -> None:
