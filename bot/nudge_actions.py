@@ -68,7 +68,7 @@ class NudgeDesk:
         )
 
     def held(self, session: Session, person: str, nudge_id: Any, on: Any, now: datetime) -> Reply:
-        """ "Supervision held" (on a date): record the session, so the duty moves on."""
+        """The button "Supervision held" (on a date): record the session, so the duty moves on."""
         nudge, refusal = self.check(session, person, nudge_id, now)
         if nudge is None:
             return Reply(refusal)
@@ -107,7 +107,7 @@ class NudgeDesk:
         )
 
     def snooze(self, session: Session, person: str, nudge_id: Any, now: datetime) -> Reply:
-        """ "Remind me tomorrow": the same reminder again at the start of the next working day."""
+        """The button "Remind me tomorrow": the same reminder again at the start of the next working day."""
         nudge, refusal = self.check(session, person, nudge_id, now)
         if nudge is None:
             return Reply(refusal)
@@ -127,7 +127,7 @@ class NudgeDesk:
         return Reply(f"I will remind you again {when(at)}.")
 
     def wrong(self, session: Session, person: str, nudge_id: Any, what: Any, now: datetime) -> Reply:
-        """ "This is wrong": tell the supervisor (or, for a supervisor, their line manager) what to put right."""
+        """The button "This is wrong": tell the supervisor (or, for a supervisor, their line manager) what is wrong."""
         nudge, refusal = self.check(session, person, nudge_id, now)
         if nudge is None:
             return Reply(refusal)

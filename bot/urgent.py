@@ -172,13 +172,10 @@ class UrgentDesk:
     # -- answering ----------------------------------------------------------------------------
 
     def arrange(self, session: Session, person: str, request_id: Any, on: Any, at: Any, now: datetime) -> Reply:
-        """ "I can do this at…": the request is acknowledged and the requester told when."""
-        request, refusal = self._open_for(session, person, request_id, "arrange", now)
-        if request is None:
+        """The answer "I can do this at…": the request is acknowledged and the requester told when."""
+        request, moment, refusal = self._open_at(session, person, request_id, "arrange", on, at, now, "you can meet")
+        if request is None or moment is None:
             return Reply(refusal)
-        moment = self._moment(on, at)
-        if moment is None:
-            return Reply("Please give the date and the time you can meet, for example 26/11/2026 and 14:00.")
         if moment < now - SLACK:
             return Reply(f"{when(self.profile.calendar.local(moment))} has already passed. Please choose a later time.")
         if moment > now + FURTHEST_AHEAD:
@@ -201,7 +198,7 @@ class UrgentDesk:
         return Reply(text, queued)
 
     def pass_on(self, session: Session, person: str, request_id: Any, to: Any, why: Any, now: datetime) -> Reply:
-        """ "I can't, passing to…": the request goes to someone else, who must answer it afresh."""
+        """The answer "I can't, passing to…": the request goes to someone else, who must answer it afresh."""
         request, refusal = self._open_for(session, person, request_id, "pass", now)
         if request is None:
             return Reply(refusal)
@@ -220,13 +217,10 @@ class UrgentDesk:
         return Reply(f"Passed to {_name(session, to)}. {_name(session, request.requester)} has been told.", queued)
 
     def held(self, session: Session, person: str, request_id: Any, on: Any, at: Any, now: datetime) -> Reply:
-        """ "Supervision held": the urgent session is recorded, the request closed and the write-up offered."""
-        request, refusal = self._open_for(session, person, request_id, "close", now)
-        if request is None:
+        """The answer "Supervision held": the urgent session is recorded, the request closed, the write-up offered."""
+        request, moment, refusal = self._open_at(session, person, request_id, "close", on, at, now, "it was held")
+        if request is None or moment is None:
             return Reply(refusal)
-        moment = self._moment(on, at)
-        if moment is None:
-            return Reply("Please give the date and the time it was held, for example 26/11/2026 and 14:00.")
         if moment > now + SLACK:
             return Reply("That time is still to come. Press this once the supervision has happened.")
         if moment < request.requested_at - SLACK:
@@ -302,6 +296,18 @@ class UrgentDesk:
             )
             return None, "That request is with someone else, so I have not changed it."
         return request, ""
+
+    def _open_at(
+        self, session: Session, person: str, request_id: Any, verb: str, on: Any, at: Any, now: datetime, what: str
+    ) -> tuple[UrgentRequestDetail | None, datetime | None, str]:
+        """The open request this person may answer, and the date and time they gave; or why not."""
+        request, refusal = self._open_for(session, person, request_id, verb, now)
+        if request is None:
+            return None, None, refusal
+        moment = self._moment(on, at)
+        if moment is None:
+            return request, None, f"Please give the date and the time {what}, for example 26/11/2026 and 14:00."
+        return request, moment, ""
 
     def _moment(self, on: Any, at: Any) -> datetime | None:
         try:
