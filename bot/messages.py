@@ -64,7 +64,7 @@ def _digest(queued: Queued, calendar: Calendar) -> dict[str, Any]:
 
 
 def _reminder(queued: Queued, calendar: Calendar) -> dict[str, Any]:
-    stage = STAGE_WORDS.get(queued.stage.split("~")[0], "Overdue")
+    stage = STAGE_WORDS.get(_bare(queued.stage), "Overdue")
     job = job_for(queued.obligation_kind, queued.subject)
     mark = {"nudge": queued.id}
     actions: list[dict[str, Any]] = (
@@ -98,7 +98,7 @@ def _reminder(queued: Queued, calendar: Calendar) -> dict[str, Any]:
             {"action": "nudge.wrong", **mark},
         )
     )
-    overdue = queued.stage.startswith(("overdue", "escalated"))
+    overdue = _bare(queued.stage).startswith(("overdue", "escalated"))
     return render(
         "nudge",
         heading=f"{stage}: {duty_name(queued.obligation_kind)}",
@@ -108,6 +108,11 @@ def _reminder(queued: Queued, calendar: Calendar) -> dict[str, Any]:
         items=[],
         actions=actions,
     )
+
+
+def _bare(stage: str) -> str:
+    """The stage without the due date or the snooze day the outbox adds to keep it unique."""
+    return stage.split("~")[0].split("@")[0]
 
 
 def _about(queued: Queued) -> str:

@@ -117,7 +117,7 @@ class NudgeDesk:
         while not calendar.is_working_day(day):
             day += timedelta(days=1)
         at = calendar.local(datetime.combine(day, starts, tzinfo=calendar.zone))
-        stage = f"{nudge.stage.split('~')[0]}~{day.isoformat()}"
+        stage = f"{nudge.stage.split('~')[0]}~{day.isoformat()}"  # the due date stays in the stage
         outbox = OutboxRepository(session)
         new = outbox.enqueue(
             nudge.obligation_kind, nudge.subject, stage, person, nudge.due, nudge.payload, now, not_before=at

@@ -42,11 +42,14 @@ def sweep(session: Session, profile: Profile, now: datetime, *, dry_run: bool = 
         obligations, profile.nudges, profile.calendar, now, overseers=overseers, unreachable=unreachable
     ):
         if dry_run:
-            if not outbox.exists(nudge.kind, nudge.subject, nudge.stage, nudge.recipient):
+            if not outbox.exists(nudge.kind, nudge.subject, nudge.outbox_stage, nudge.recipient):
                 fresh.append(nudge)
             continue
         payload = _payload(nudge, names)
-        if outbox.enqueue(nudge.kind, nudge.subject, nudge.stage, nudge.recipient, nudge.due, payload, now) is not None:
+        if (
+            outbox.enqueue(nudge.kind, nudge.subject, nudge.outbox_stage, nudge.recipient, nudge.due, payload, now)
+            is not None
+        ):
             fresh.append(nudge)
     return fresh
 

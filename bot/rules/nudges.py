@@ -37,6 +37,13 @@ class Nudge:
     supervisee: str | None = None
     unreachable: tuple[str, ...] = ()  # on a digest: people the supervisor oversees whom reminders cannot reach
 
+    @property
+    def outbox_stage(self) -> str:
+        """The stage as the outbox keys it: with the due date, because a recurring duty (monthly supervision)
+        keeps its subject and goes through "soon", "due" and "overdue" again each time it falls due; a digest
+        is once a day whatever it holds."""
+        return self.stage if self.kind == DIGEST else f"{self.stage}@{self.due.isoformat()}"
+
     def as_dict(self) -> dict[str, Any]:
         """The nudge as `sweep --dry-run` prints it."""
         return {
