@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.cards import attachment
 from bot.clock import Clock
 from bot.domain import Nudge as QueuedNudge
+from bot.storage.db import in_session
 from bot.storage.repositories import OutboxRepository, StaffRepository
 
 log = logging.getLogger(__name__)
@@ -142,18 +143,20 @@ class Deliverer:
         self.card_for = card_for
         self.app_id = app_id
         self.name = name
-        self.pacing = pacing or Pacing()
-        self.pacer = Pacer(self.pacing)
+        self.pacer = Pacer(pacing or Pacing())
         self._background: set[asyncio.Task[DeliveryReport]] = set()
 
-    async def _in_session(self, work: Callable[[Session], Any]) -> Any:
-        def run() -> Any:
-            with self.sessions() as session:
-                result = work(session)
-                session.commit()
-                return result
+    @property
+    def pacing(self) -> Pacing:
+        """How fast this deliverer sends: its pacer's settings, held in one place."""
+        return self.pacer.pacing
 
-        return await asyncio.to_thread(run)
+    @pacing.setter
+    def pacing(self, pacing: Pacing) -> None:
+        self.pacer.pacing = pacing
+
+    async def _in_session(self, work: Callable[[Session], Any]) -> Any:
+        return await in_session(self.sessions, work)
 
     def deliver_soon(self, only: Sequence[int] | None = None) -> None:
         """Start delivering now without waiting for it (after a turn that queued something urgent)."""

@@ -20,7 +20,6 @@ from bot.wording import duty_name, when
 
 REPORT = "report"  # someone pressed "This is wrong" on a reminder
 STAGE_WORDS = {"soon": "Coming up", "due": "Due today", "escalated": "Late: passed to you"}
-HELD_KINDS = {"personal_supervision", "case_discussion", "case_supervision", "reflective_supervision"}
 
 
 def message_for(profile: Profile) -> Any:
@@ -70,7 +69,7 @@ def _reminder(queued: Queued, calendar: Calendar) -> dict[str, Any]:
     actions: list[dict[str, Any]] = (
         [{"type": "Action.Submit", "title": job[0], "data": {**job[1], **mark}}] if job else []
     )
-    if queued.obligation_kind in HELD_KINDS:
+    if queued.payload.get("held_as"):  # the policy counts a session for this duty
         actions.append(
             _show(
                 "Supervision held",

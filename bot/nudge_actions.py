@@ -14,20 +14,14 @@ from sqlalchemy.orm import Session
 from bot.domain import AuditEntry, Nudge, Outcome
 from bot.messages import REPORT
 from bot.rules.engine import Obligation, obligations_due
-from bot.rules.profile import Profile
+from bot.rules.nudges import held_as, working_day
+from bot.rules.profile import ObligationKind, Profile
 from bot.storage.models import NudgeRow
 from bot.storage.repositories import AuditRepository, OutboxRepository, SessionRepository, StaffRepository
 from bot.storage.world import load_world
 from bot.urgent import Reply
 from bot.wording import duty_name, when
 
-# The kind of session that meets each kind of duty, when someone says supervision was held.
-HELD_AS = {
-    "personal_supervision": "personal",
-    "case_supervision": "case",
-    "case_discussion": "case",
-    "reflective_supervision": "reflective",
-}
 FURTHEST_BACK = timedelta(days=366)
 
 
@@ -72,8 +66,8 @@ class NudgeDesk:
         nudge, refusal = self.check(session, person, nudge_id, now)
         if nudge is None:
             return Reply(refusal)
-        kind = HELD_AS.get(nudge.obligation_kind)
         duty = self._duty(session, nudge, now)
+        kind = held_as(self.profile, duty) if duty is not None else None
         if kind is None or duty is None or duty.supervisee is None:
             return Reply("This reminder is not about a supervision session, so there is nothing to mark as held.")
         calendar = self.profile.calendar
@@ -90,7 +84,7 @@ class NudgeDesk:
         held_at = now if day == today else calendar.local(datetime.combine(day, time(12), tzinfo=calendar.zone))
         session_id = f"H-{nudge.id}-{day.isoformat()}"
         sessions = SessionRepository(session)
-        cases = [nudge.subject] if nudge.obligation_kind == "case_discussion" else []
+        cases = [nudge.subject] if duty.kind is ObligationKind.CASE_DISCUSSION else []
         sessions.plan(session_id, duty.supervisee, supervisor, kind, held_at)
         sessions.hold(session_id, held_at, cases)
         AuditRepository(session).add(
@@ -112,7 +106,7 @@ class NudgeDesk:
         if nudge is None:
             return Reply(refusal)
         calendar = self.profile.calendar
-        starts = self.profile.nudges.day_starts if self.profile.nudges else time(9)
+        starts, _ = working_day(self.profile.nudges)
         day = calendar.local(now).date() + timedelta(days=1)
         while not calendar.is_working_day(day):
             day += timedelta(days=1)
@@ -140,8 +134,7 @@ class NudgeDesk:
         current = people.current_supervisor(person)
         told = current.supervisor if current is not None else None
         if told is None or told == person:
-            row = people.get(person)
-            told = row.line_manager_id if row else None
+            told = people.line_manager_of(person)
         AuditRepository(session).add(
             AuditEntry(
                 now, person, "report a wrong reminder", "reminder", str(nudge.id), Outcome.ALLOWED, {"what": text}
@@ -149,9 +142,8 @@ class NudgeDesk:
         )
         if told is None:
             return Reply("Thank you. I have noted it, but there is nobody above you in the companion to tell.")
-        reporter = people.get(person)
         payload = {
-            "reporter": reporter.name if reporter else person,
+            "reporter": people.name_of(person),
             "kind": nudge.obligation_kind,
             "subject": nudge.subject,
             "what": text,
@@ -159,8 +151,7 @@ class NudgeDesk:
         new = OutboxRepository(session).enqueue(
             REPORT, str(nudge.id), f"wrong:{person}:{now.isoformat()}", told, nudge.due, payload, now
         )
-        name = people.get(told)
         return Reply(
-            f"Thank you. I have told {name.name if name else told}, who can put it right.",
+            f"Thank you. I have told {people.name_of(told)}, who can put it right.",
             (new,) if new is not None else (),
         )

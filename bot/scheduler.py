@@ -7,7 +7,6 @@ start, so after downtime the up-to-date reminders go out straight away.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock
 from bot.delivery import Deliverer, DeliveryReport
 from bot.rules.profile import Profile
+from bot.storage.db import in_session
 from bot.sweep import sweep
 
 log = logging.getLogger(__name__)
@@ -42,13 +42,7 @@ class Sweeper:
     async def tick(self) -> TickReport:
         now = self.clock.now()
 
-        def queue() -> int:
-            with self.sessions() as session:
-                queued = len(sweep(session, self.profile, now))
-                session.commit()
-                return queued
-
-        queued = await asyncio.to_thread(queue)
+        queued = await in_session(self.sessions, lambda session: len(sweep(session, self.profile, now)))
         delivered = await self.deliverer.deliver()
         log.info(
             "Sweep: %d reminders queued, %d sent, %d failed, %d unreachable",

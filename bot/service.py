@@ -6,7 +6,6 @@ thread so the web server's event loop never waits on it.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -44,6 +43,7 @@ from bot.nudge_actions import NudgeDesk
 from bot.rules.engine import Obligation, obligations_due
 from bot.rules.facts import Role, World
 from bot.rules.profile import Profile
+from bot.storage.db import in_session
 from bot.storage.repositories import (
     ActionRepository,
     AgreementRepository,
@@ -100,14 +100,7 @@ class Companion:
 
     async def in_session(self, work: Callable[[Session], T]) -> T:
         """Run `work` with a database session in a worker thread, committing if it succeeds."""
-
-        def in_thread() -> T:
-            with self.sessions() as session:
-                result = work(session)
-                session.commit()
-                return result
-
-        return await asyncio.to_thread(in_thread)
+        return await in_session(self.sessions, work)
 
     async def act_on_urgent(self, person: Person, value: dict[str, Any]) -> Reply:
         """A button on an urgent request: arrange it, pass it on, or record it as held."""
@@ -266,8 +259,7 @@ def _party(person: Person, held: PlannedSession) -> Party | None:
 
 
 def _name(session: Session, staff_id: str) -> str:
-    row = StaffRepository(session).get(staff_id)
-    return row.name if row else staff_id
+    return StaffRepository(session).name_of(staff_id)
 
 
 def _signatures(record: Record | AgreementVersion) -> str:

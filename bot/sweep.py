@@ -12,7 +12,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.rules.engine import obligations_due
-from bot.rules.nudges import Nudge, nudges_due
+from bot.rules.facts import SessionKind
+from bot.rules.nudges import Nudge, held_as, nudges_due
 from bot.rules.profile import Profile
 from bot.storage.repositories import OutboxRepository, StaffRepository
 from bot.storage.world import load_world
@@ -36,6 +37,7 @@ def sweep(session: Session, profile: Profile, now: datetime, *, dry_run: bool = 
     for person in world.staff:
         if person.supervisor and person.id in gone:
             unreachable.setdefault(person.supervisor, []).append(person.id)
+    meets = {(o.kind.value, o.subject): held_as(profile, o) for o in obligations}
     outbox = OutboxRepository(session)
     fresh: list[Nudge] = []
     for nudge in nudges_due(
@@ -45,7 +47,7 @@ def sweep(session: Session, profile: Profile, now: datetime, *, dry_run: bool = 
             if not outbox.exists(nudge.kind, nudge.subject, nudge.outbox_stage, nudge.recipient):
                 fresh.append(nudge)
             continue
-        payload = _payload(nudge, names)
+        payload = _payload(nudge, names, meets.get((nudge.kind, nudge.subject)))
         if (
             outbox.enqueue(nudge.kind, nudge.subject, nudge.outbox_stage, nudge.recipient, nudge.due, payload, now)
             is not None
@@ -54,7 +56,7 @@ def sweep(session: Session, profile: Profile, now: datetime, *, dry_run: bool = 
     return fresh
 
 
-def _payload(nudge: Nudge, names: dict[str, str]) -> dict[str, object]:
+def _payload(nudge: Nudge, names: dict[str, str], held: SessionKind | None) -> dict[str, object]:
     return {
         "items": [
             {"kind": o.kind.value, "subject": o.subject, "supervisee": o.supervisee, "due": o.due.isoformat()}
@@ -62,4 +64,5 @@ def _payload(nudge: Nudge, names: dict[str, str]) -> dict[str, object]:
         ],
         "who": names.get(nudge.supervisee or "", ""),
         "unreachable": [names.get(staff_id, staff_id) for staff_id in nudge.unreachable],
+        "held_as": held.value if held else "",  # the session "Supervision held" records; empty: no such button
     }

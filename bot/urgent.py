@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from bot.domain import AuditEntry, Outcome, UrgentRequestDetail
 from bot.rules.calendar import Interval
 from bot.rules.engine import obligations_due
+from bot.rules.facts import Role
 from bot.rules.nudges import in_working_hours
 from bot.rules.profile import Citation, ObligationKind, Profile, UrgentHandling
 from bot.storage.repositories import (
@@ -85,23 +86,13 @@ def handler_for(session: Session, requester: str, today: date) -> str | None:
     return row.line_manager_id if row else None
 
 
-def line_manager_of(session: Session, staff_id: str | None) -> str | None:
-    row = StaffRepository(session).get(staff_id) if staff_id else None
-    return row.line_manager_id if row else None
-
-
 def payload(session: Session, profile: Profile, request: UrgentRequestDetail, **extra: Any) -> dict[str, Any]:
     """Everything a message about this request shows, so the card needs nothing else."""
     people = StaffRepository(session)
-
-    def name(staff_id: str | None) -> str:
-        row = people.get(staff_id) if staff_id else None
-        return row.name if row else "nobody yet"
-
     return {
         "request": request.id,
-        "requester": name(request.requester),
-        "handler": name(request.handler),
+        "requester": people.name_of(request.requester),
+        "handler": people.name_of(request.handler, unknown="nobody yet"),
         "about": request.about or "",
         "case": request.case_id or "",
         "free_at": request.free_at or "",
@@ -115,10 +106,8 @@ def payload(session: Session, profile: Profile, request: UrgentRequestDetail, **
 
 def _others(session: Session, request: UrgentRequestDetail) -> list[list[str]]:
     """People the request could be passed to: supervisors and managers other than those involved."""
-    from bot.storage.models import StaffRow  # the one table query this module needs
-
-    rows = session.query(StaffRow).filter(StaffRow.role.in_(["supervisor", "manager"])).order_by(StaffRow.name)
-    return [[row.id, row.name] for row in rows if row.id not in {request.requester, request.handler}]
+    everyone = StaffRepository(session).in_roles([Role.SUPERVISOR, Role.MANAGER])
+    return [[staff_id, name] for staff_id, name in everyone if staff_id not in {request.requester, request.handler}]
 
 
 class UrgentDesk:
@@ -153,20 +142,19 @@ class UrgentDesk:
             )
             return Reply(self._out_of_hours(text, now))
         queued = self._queue(session, request, f"to:{request.handler}:{now.isoformat()}", [request.handler], now)
-        handler_name = _name(session, request.handler)
-        manager = line_manager_of(session, request.handler)
+        handler_name = StaffRepository(session).name_of(request.handler)
+        manager = StaffRepository(session).line_manager_of(request.handler)
         chase = handling(self.profile).acknowledge_within
         text = (
             f"Your request for urgent supervision has gone to {handler_name}. It should happen by {by}. "
             f"I will tell you as soon as they answer."
         )
         if manager:
-            text += f" If nobody answers within {chase}, {_name(session, manager)} will be told."
+            text += f" If nobody answers within {chase}, {StaffRepository(session).name_of(manager)} will be told."
         return Reply(self._out_of_hours(text, now), queued)
 
     def _out_of_hours(self, text: str, now: datetime) -> str:
-        plan = self.profile.nudges
-        working = in_working_hours(plan, self.profile.calendar, now) if plan else _weekday_hours(self.profile, now)
+        working = in_working_hours(self.profile.nudges, self.profile.calendar, now)
         return text if working else f"{text}\n\n{handling(self.profile).out_of_hours}"
 
     # -- answering ----------------------------------------------------------------------------
@@ -189,7 +177,9 @@ class UrgentDesk:
         )
         limit = deadline(self.profile, request.requested_at)
         meeting = when(self.profile.calendar.local(moment))
-        text = f"Thank you. {_name(session, request.requester)} has been told you will meet {meeting}."
+        text = (
+            f"Thank you. {StaffRepository(session).name_of(request.requester)} has been told you will meet {meeting}."
+        )
         if moment > limit:
             text += (
                 f" That is after the time the policy allows ({when(self.profile.calendar.local(limit))}). "
@@ -210,11 +200,13 @@ class UrgentDesk:
             return Reply("Please keep the reason under 500 characters. Nothing was changed.")
         request = UrgentRequestRepository(session).pass_to(request.id, to)
         self._audit(session, person, "pass urgent request", request.id, now)
-        note = f"Passed to you by {_name(session, person)}" + (f": {reason}" if reason else ".")
+        names = StaffRepository(session)
+        passer, taker, requester = names.name_of(person), names.name_of(to), names.name_of(request.requester)
+        note = f"Passed to you by {passer}" + (f": {reason}" if reason else ".")
         queued = self._queue(session, request, f"to:{to}:{now.isoformat()}", [to], now, note=note)
-        told = f"{_name(session, person)} cannot take it, so it has gone to {_name(session, to)}."
+        told = f"{passer} cannot take it, so it has gone to {taker}."
         queued += self._queue(session, request, f"passed:{to}:{now.isoformat()}", [request.requester], now, note=told)
-        return Reply(f"Passed to {_name(session, to)}. {_name(session, request.requester)} has been told.", queued)
+        return Reply(f"Passed to {taker}. {requester} has been told.", queued)
 
     def held(self, session: Session, person: str, request_id: Any, on: Any, at: Any, now: datetime) -> Reply:
         """The answer "Supervision held": the urgent session is recorded, the request closed, the write-up offered."""
@@ -264,7 +256,9 @@ class UrgentDesk:
         for request in requests:
             if request.handler is None:  # imported from a file: it is with whoever would have had it
                 request = replace(request, handler=handler_for(session, request.requester, today))
-            manager = line_manager_of(session, request.handler) or line_manager_of(session, request.requester)
+            manager = StaffRepository(session).line_manager_of(request.handler) or StaffRepository(
+                session
+            ).line_manager_of(request.requester)
             late = now > deadline(self.profile, request.requested_at) and request.id in open_duties
             if late:
                 told = [staff for staff in (request.handler, manager) if staff]
@@ -286,7 +280,7 @@ class UrgentDesk:
         if request.closed_at is not None:
             closed = when(self.profile.calendar.local(request.closed_at))
             return None, f"That request was already closed {closed}, so nothing was changed."
-        allowed = {request.handler, line_manager_of(session, request.handler)}
+        allowed = {request.handler, StaffRepository(session).line_manager_of(request.handler)}
         current = StaffRepository(session).current_supervisor(request.requester)
         if current is not None:
             allowed.add(current.supervisor)
@@ -336,13 +330,3 @@ class UrgentDesk:
     @staticmethod
     def _audit(session: Session, person: str, action: str, request_id: str, now: datetime) -> None:
         AuditRepository(session).add(AuditEntry(now, person, action, "urgent_request", request_id, Outcome.ALLOWED))
-
-
-def _name(session: Session, staff_id: str | None) -> str:
-    row = StaffRepository(session).get(staff_id) if staff_id else None
-    return row.name if row else "nobody"
-
-
-def _weekday_hours(profile: Profile, now: datetime) -> bool:
-    local = profile.calendar.local(now)
-    return profile.calendar.is_working_day(local.date()) and time(9) <= local.time() < time(17)

@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 from bot.rules.calendar import Calendar
 from bot.rules.engine import Obligation
-from bot.rules.profile import NudgePlan, ObligationKind
+from bot.rules.facts import SessionKind
+from bot.rules.profile import NudgePlan, ObligationKind, Profile
 
 DIGEST = "digest"
 # Urgent requests have their own flow (acknowledge within hours), never a daily digest.
@@ -54,10 +55,32 @@ class Nudge:
         }
 
 
-def in_working_hours(plan: NudgePlan, calendar: Calendar, now: datetime) -> bool:
-    """Whether reminders may go out now: a working day, between the day's start and end."""
-    local = calendar.local(now)
-    return calendar.is_working_day(local.date()) and plan.day_starts <= local.time() < plan.day_ends
+DEFAULT_WORKING_DAY = (time(9), time(17))  # only for a profile with no [nudges] table
+
+
+def working_day(plan: NudgePlan | None) -> tuple[time, time]:
+    """When the council's working day starts and ends."""
+    return (plan.day_starts, plan.day_ends) if plan is not None else DEFAULT_WORKING_DAY
+
+
+# Kinds of session that "Supervision held" on a reminder may record: held by the two people, not a team's
+# group session, an urgent one (it has its own flow) or an observation of practice.
+_HELD_BY_TWO = (SessionKind.PERSONAL, SessionKind.CASE, SessionKind.REFLECTIVE)
+
+
+def held_as(profile: Profile, obligation: Obligation) -> SessionKind | None:
+    """The kind of session to record when someone says supervision for this duty was held: one that the duty's
+    own rule counts (a case session, for a child's case, where it does); None if no such session meets it."""
+    counted = profile.counted_by(obligation.rule_id)
+    if obligation.kind is ObligationKind.CASE_DISCUSSION and SessionKind.CASE in counted:
+        return SessionKind.CASE
+    return next((kind for kind in _HELD_BY_TWO if kind in counted), None)
+
+
+def in_working_hours(plan: NudgePlan | None, calendar: Calendar, now: datetime) -> bool:
+    """Whether it is working time now (when reminders may go out): a working day, between its start and end."""
+    local, (starts, ends) = calendar.local(now), working_day(plan)
+    return calendar.is_working_day(local.date()) and starts <= local.time() < ends
 
 
 def stage_of(obligation: Obligation, plan: NudgePlan, calendar: Calendar, now: datetime) -> str | None:

@@ -225,6 +225,11 @@ class Profile:
         """The fields this policy makes compulsory on a form."""
         return frozenset(r.field for r in self.form_requirements if r.form == form)
 
+    def counted_by(self, rule_id: str) -> frozenset[SessionKind]:
+        """The kinds of session that meet the duty set by this rule (none for a deadline or an agreement)."""
+        rules: tuple[FrequencyRule | CaseRule, ...] = (*self.frequencies, *self.case_discussions)
+        return next((rule.counts for rule in rules if rule.id == rule_id), frozenset())
+
     def frequency_rules(self, kind: ObligationKind) -> tuple[FrequencyRule, ...]:
         """The frequency rules for one kind of duty."""
         return tuple(rule for rule in self.frequencies if rule.kind is kind)

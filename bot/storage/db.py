@@ -7,9 +7,11 @@ run from any working directory.
 
 from __future__ import annotations
 
+import asyncio
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -50,6 +52,22 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions bound to `engine` that keep loaded rows usable after commit."""
     return sessionmaker(engine, expire_on_commit=False)
+
+
+T = TypeVar("T")
+
+
+async def in_session(sessions: sessionmaker[Session], work: Callable[[Session], T]) -> T:
+    """Run `work` with a database session in a worker thread, committing if it succeeds, so the event loop
+    never waits on the database."""
+
+    def in_thread() -> T:
+        with sessions() as session:
+            result = work(session)
+            session.commit()
+            return result
+
+    return await asyncio.to_thread(in_thread)
 
 
 def migrate(url: str) -> None:

@@ -140,6 +140,22 @@ class StaffRepository:
 
     # -- supervisory relationships ----------------------------------------------------------
 
+    def name_of(self, staff_id: str | None, *, unknown: str | None = None) -> str:
+        """The person's name; for someone not in the store, `unknown` if given, else the id itself."""
+        row = self.get(staff_id) if staff_id else None
+        if row is not None:
+            return row.name
+        return unknown if unknown is not None else staff_id or ""
+
+    def line_manager_of(self, staff_id: str | None) -> str | None:
+        row = self.get(staff_id) if staff_id else None
+        return row.line_manager_id if row else None
+
+    def in_roles(self, roles: Sequence[str]) -> list[tuple[str, str]]:
+        """(id, name) of everyone in these roles, by name."""
+        query = select(StaffRow.id, StaffRow.name).where(StaffRow.role.in_(list(roles))).order_by(StaffRow.name)
+        return [(staff_id, name) for staff_id, name in self.session.execute(query)]
+
     def unreachable_ids(self) -> set[str]:
         """People Teams said the companion can no longer reach (they removed it, or never added it)."""
         return set(self.session.scalars(select(StaffRow.id).where(StaffRow.unreachable_since.is_not(None))))

@@ -12,6 +12,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
+from sqlalchemy import inspect, select
 
 from bot.app import DELIVERER, create_app
 from bot.config import Settings
@@ -148,7 +149,7 @@ async def start(
     app = create_app(settings, clock=clock or FixedClock(NOW))
     # Teams' real pace (a second between messages to one person) would make every test slow; the pacing
     # itself is tested with its own small numbers in test_delivery.py.
-    app[DELIVERER].pacing = app[DELIVERER].pacer.pacing = QUICK
+    app[DELIVERER].pacing = QUICK
     bot = TestServer(app, host="127.0.0.1")
     await bot.start_server()
     return Running(bot, connector_server, connector)
@@ -171,6 +172,15 @@ async def connected(
             )
     finally:
         await running.close()
+
+
+def rows(database_url: str, model: Any) -> list[Any]:
+    """Every row of one table, oldest first, read straight from the database."""
+    engine = create_engine_for(database_url)
+    with session_factory(engine)() as session:
+        found = list(session.scalars(select(model).order_by(*inspect(model).primary_key)))
+    engine.dispose()
+    return found
 
 
 def due_button(card: dict[str, Any], title: str) -> dict[str, Any]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.storage.models import AgreementRow
-from tests.e2e.conftest import Teams, card_of, due_button, items, texts
-from tests.e2e.test_journal import button, inputs, press, rows
+from tests.e2e.conftest import Teams, card_of, due_button, items, rows, texts
+from tests.e2e.test_journal import button, inputs, press
 
 ANSWERS = [
     {"supervisee": "p2"},

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from bot.storage.db import create_engine_for, session_factory
 from bot.storage.models import ActionRow, SessionCaseRow, SessionRow
 from bot.storage.repositories import ActionRepository
-from tests.e2e.conftest import Teams, card_of, texts
-from tests.e2e.test_journal import button, inputs, press, rows
+from tests.e2e.conftest import Teams, card_of, rows, texts
+from tests.e2e.test_journal import button, inputs, press
 
 
 def seed_actions(database_url: str) -> list[int]:

@@ -8,8 +8,6 @@ import itertools
 from collections import Counter
 from datetime import timedelta
 
-from sqlalchemy import select
-
 from bot.app import ADAPTER, DELIVERER, SWEEPER
 from bot.delivery import Deliverer, Pacing
 from bot.messages import REPORT, message_for
@@ -17,7 +15,7 @@ from bot.rules.profile import load_profile
 from bot.storage.db import create_engine_for, session_factory
 from bot.storage.models import NudgeRow
 from bot.storage.repositories import OutboxRepository
-from tests.e2e.conftest import NOW, Teams, card_of, connected, texts
+from tests.e2e.conftest import NOW, Teams, card_of, connected, rows, texts
 from tests.fakes import FixedClock
 
 PEOPLE = {"p1": "conv-aad-p1", "s1": "conv-aad-s1", "m1": "conv-aad-m1"}
@@ -52,11 +50,7 @@ def queue(database_url: str, per_person: int) -> list[int]:
 
 
 def outbox(database_url: str) -> list[NudgeRow]:
-    engine = create_engine_for(database_url)
-    with session_factory(engine)() as session:
-        found = list(session.scalars(select(NudgeRow).order_by(NudgeRow.id)))
-    engine.dispose()
-    return found
+    return rows(database_url, NudgeRow)
 
 
 def arrived(teams: Teams) -> Counter[str]:
@@ -81,7 +75,7 @@ async def test_a_burst_of_too_many_requests_is_waited_out_and_every_message_arri
         await hello(teams)
         queue(sqlite_url, 4)
         pacing = Pacing(per_second=100, per_conversation_gap=0.1, first_wait=0.05, longest_wait=0.5)
-        teams.app[DELIVERER].pacing = teams.app[DELIVERER].pacer.pacing = pacing
+        teams.app[DELIVERER].pacing = pacing
         teams.connector.throttle, teams.connector.retry_after = 5, "1"
         report = await teams.app[DELIVERER].deliver()
         assert (report.sent, report.failed, report.retried) == (12, 0, 5)
@@ -104,7 +98,7 @@ async def test_a_sender_killed_between_claiming_and_marking_loses_nothing_and_se
         await hello(teams)
         queue(sqlite_url, 3)
         pacing = Pacing(per_second=100, per_conversation_gap=0.5, conversations_at_once=1)
-        teams.app[DELIVERER].pacing = teams.app[DELIVERER].pacer.pacing = pacing
+        teams.app[DELIVERER].pacing = pacing
         sending = asyncio.create_task(teams.app[DELIVERER].deliver())
         while sum(row.sent_at is not None for row in outbox(sqlite_url)) < 1:
             await asyncio.sleep(0.01)

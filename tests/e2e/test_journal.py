@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
-from bot.storage.db import create_engine_for, session_factory
 from bot.storage.models import AuditRow, JournalEntryRow, RecordRow, SessionRow
-from tests.e2e.conftest import Teams, card_of, connected, due_button, texts
+from tests.e2e.conftest import Teams, card_of, connected, due_button, rows, texts
 
 FULL = {
     "event": "A home visit for case C-1001 where the parent was angry",
@@ -49,14 +46,6 @@ async def press(
     response = await teams.post(activity)
     assert response.status in (200, 201)
     return teams.connector.to(f"conv-{as_who}")[before:]
-
-
-def rows(database_url: str, model: Any) -> list[Any]:
-    engine = create_engine_for(database_url)
-    with session_factory(engine)() as session:
-        found = list(session.scalars(select(model)))
-    engine.dispose()
-    return found
 
 
 async def test_a_journal_entry_is_written_step_by_step_and_finished_as_a_read_only_summary(

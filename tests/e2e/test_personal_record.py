@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.storage.models import SessionRow
-from tests.e2e.conftest import card_of, connected, items, texts
-from tests.e2e.test_journal import button, inputs, press, rows
+from tests.e2e.conftest import card_of, connected, items, rows, texts
+from tests.e2e.test_journal import button, inputs, press
 
 
 async def test_a_supervisor_records_personal_supervision_and_the_supervisee_signs_it(database_url: str) -> None:

@@ -8,8 +8,8 @@ from typing import Any
 
 from bot.app import DELIVERER, SWEEPER
 from bot.storage.models import AuditRow, SessionRow
-from tests.e2e.conftest import NOW, Teams, card_of, connected, texts
-from tests.e2e.test_journal import press, rows
+from tests.e2e.conftest import NOW, Teams, card_of, connected, rows, texts
+from tests.e2e.test_journal import press
 from tests.e2e.test_urgent import show_card
 from tests.fakes import FixedClock
 

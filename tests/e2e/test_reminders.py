@@ -10,7 +10,7 @@ from bot.storage.db import create_engine_for, session_factory
 from bot.storage.models import NudgeRow, StaffRow
 from bot.storage.repositories import MAX_ATTEMPTS
 from bot.sweep import sweep
-from tests.e2e.conftest import NOW, Teams, card_of, texts
+from tests.e2e.conftest import NOW, Teams, card_of, rows, texts
 
 
 def run_sweep(database_url: str) -> int:
@@ -23,11 +23,7 @@ def run_sweep(database_url: str) -> int:
 
 
 def outbox(database_url: str) -> list[NudgeRow]:
-    engine = create_engine_for(database_url)
-    with session_factory(engine)() as session:
-        rows = list(session.scalars(select(NudgeRow)))
-    engine.dispose()
-    return rows
+    return rows(database_url, NudgeRow)
 
 
 async def test_queued_reminders_reach_each_person_once_with_a_button_for_the_job(

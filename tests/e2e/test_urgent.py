@@ -9,8 +9,8 @@ from bot.app import DELIVERER, SWEEPER
 from bot.storage.db import create_engine_for, session_factory
 from bot.storage.models import AuditRow, SessionRow, UrgentRequestRow
 from bot.storage.repositories import StaffRepository
-from tests.e2e.conftest import NOW, Teams, card_of, connected, texts
-from tests.e2e.test_journal import press, rows
+from tests.e2e.conftest import NOW, Teams, card_of, connected, rows, texts
+from tests.e2e.test_journal import press
 from tests.fakes import FixedClock
 
 
