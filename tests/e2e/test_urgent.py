@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.app import DELIVERER, SWEEPER
 from bot.storage.db import create_engine_for, session_factory
-from bot.storage.models import AuditRow, SessionRow, UrgentRequestRow
+from bot.storage.models import AuditRow, RecordRow, SessionRow, UrgentRequestRow
 from bot.storage.repositories import StaffRepository
 from tests.e2e.conftest import NOW, Teams, card_of, connected, rows, texts
 from tests.e2e.test_journal import press
@@ -215,3 +215,31 @@ async def test_the_request_form_needs_to_know_what_it_is_about_and_keeps_what_wa
         assert "Please check the answers marked below. Nothing you typed has been lost." in texts(again)
         assert not asked(sqlite_url)
         assert next(e for e in again["body"] if e.get("id") == "free_at")["value"] == "After 3"
+
+
+async def test_the_write_up_offered_after_urgent_supervision_records_that_same_session(sqlite_url: str) -> None:
+    async with connected(sqlite_url, clock=FixedClock(NOW)) as teams:
+        await hello(teams, "aad-p1", "aad-s1")
+        await ask(teams)
+        held = show_card(last_card(teams, "conv-aad-s1"), "Supervision held")
+        [closed] = await press(teams, held, "Save", {"on": "2026-11-25", "at": "12:00"}, as_who="aad-s1")
+        sessions_before = len(rows(sqlite_url, SessionRow))
+        [form] = await press(teams, card_of(closed), "Write up the session", as_who="aad-s1")
+        first = card_of(form)
+        # The form starts on the urgent session: Priya, on the day it was held.
+        assert next(e for e in first["body"] if e.get("id") == "supervisee")["value"] == "p1"
+        assert next(e for e in first["body"] if e.get("id") == "held_on")["value"] == "2026-11-25"
+        [step2] = await press(teams, first, "Next", {"supervisee": "p1", "held_on": "2026-11-25"}, as_who="aad-s1")
+        [step3] = await press(
+            teams, card_of(step2), "Next", {"wellbeing": "Shaken after the visit", "workload": "Heavy"}, as_who="aad-s1"
+        )
+        [step4] = await press(teams, card_of(step3), "Next", {"equality": "Nothing raised this time"}, as_who="aad-s1")
+        replies = await press(teams, card_of(step4), "Finish", {}, as_who="aad-s1")
+        assert replies[-1]["text"].startswith("Saved and signed by you.")
+        [request] = asked(sqlite_url)
+        sessions = rows(sqlite_url, SessionRow)
+        assert len(sessions) == sessions_before  # no second session
+        urgent = next(s for s in sessions if s.id == request.session_id)
+        assert (urgent.kind, urgent.recorded_at is not None) == ("urgent", True)
+        assert urgent.held_at.astimezone(UTC) == datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+        assert [r.session_id for r in rows(sqlite_url, RecordRow) if r.form == "personal_record"] == [urgent.id]
