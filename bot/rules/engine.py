@@ -334,12 +334,16 @@ def _first_session_of_relationship(
     kinds: frozenset[SessionKind],
     rules: Sequence[FrequencyRule],
 ) -> datetime:
-    """The first supervision held in this relationship, or the day it falls due if none has been."""
+    """When the first supervision of this relationship falls due, or was held if that was sooner.
+
+    Holding the first session late does not move the date later: the agreement was due when the first
+    supervision was, and a date that moved would turn an overdue reminder back into a "due today" one."""
+    first = _person_due(rules, person, facts, calendar, fresh=True)
+    due = first.due if first is not None else calendar.local(anchor)
     for session in facts.sessions_by_supervisee.get(person.id, ()):
         if session.supervisor == person.supervisor and session.kind in kinds and session.held_at >= anchor:
-            return calendar.local(session.held_at)
-    first = _person_due(rules, person, facts, calendar, fresh=True)
-    return first.due if first is not None else calendar.local(anchor)
+            return min(due, calendar.local(session.held_at))
+    return due
 
 
 # ---------------------------------------------------------------------------------------------
