@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
 
 from bot.rules.engine import Obligation
-from bot.rules.nudges import nudges_due, stage_of
+from bot.rules.nudges import held_as, nudges_due, stage_of
 from bot.rules.profile import Citation, ObligationKind, load_profile
 from tests.builders import at
 
@@ -110,3 +111,24 @@ def test_group_supervision_reminds_the_teams_supervisors() -> None:
     group = duty("group_supervision", "north", at(2026, 11, 26, 10), ("s1",), supervisee=None, supervisor=None)
     found = nudges_due([group], PLAN, CALENDAR, at(2026, 11, 25, 10), overseers={"s1"})
     assert [(n.recipient, n.stage) for n in found] == [("s1", "soon")]
+
+
+@pytest.mark.parametrize(
+    ("profile", "kind", "rule_id", "session"),
+    [
+        pytest.param("devon", "personal_supervision", "monthly", "personal", id="devon-personal"),
+        pytest.param("devon", "case_discussion", "every-open-child-monthly", "case", id="devon-child-a-case-session"),
+        pytest.param("blackburn", "case_supervision", "experienced-staff-monthly", "case", id="blackburn-case"),
+        pytest.param(
+            "csc-guidance", "personal_supervision", "every-four-weeks", "personal", id="guidance-first-of-many"
+        ),
+        pytest.param("blackburn", "observed_practice", "twice-a-year", None, id="an-observation-is-not-supervision"),
+        pytest.param("devon", "recording", "child-specific-record-within-three-working-days", None, id="a-deadline"),
+    ],
+)
+def test_supervision_held_records_a_session_the_duty_s_own_rule_counts(
+    profile: str, kind: str, rule_id: str, session: str | None
+) -> None:
+    chosen = load_profile(profile)
+    found = held_as(chosen, replace(duty(kind, "C-1", at(2026, 11, 26, 14)), rule_id=rule_id))
+    assert (found.value if found else None) == session
