@@ -59,7 +59,8 @@ class CompanionBot(ActivityHandler):
             await self._welcome(turn_context)
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
-        await self._welcome(turn_context)
+        # Teams announces an install twice, as this and as the bot joining the conversation: greet once, there.
+        return
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity

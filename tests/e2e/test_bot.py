@@ -22,6 +22,15 @@ async def test_installing_the_bot_shows_a_welcome_card_with_the_commands(teams: 
     assert card_of(reply)["version"] == "1.5"
 
 
+async def test_an_install_announced_twice_as_teams_does_is_greeted_once(teams: Teams) -> None:
+    joined = teams.activity("aad-p1", type="conversationUpdate", membersAdded=[{"id": "28:companion"}])
+    installed = teams.activity("aad-p1", type="installationUpdate", action="add")
+    for activity in (joined, installed):
+        assert (await teams.post(activity)).status in (200, 201)
+    [reply] = teams.connector.to("conv-aad-p1")
+    assert texts(card_of(reply))[0] == "Welcome, Priya Shah"
+
+
 async def test_help_lists_the_commands(teams: Teams) -> None:
     [reply] = await teams.say("aad-p1", "help")
     shown = texts(card_of(reply))
