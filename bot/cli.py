@@ -94,7 +94,9 @@ def _parser() -> argparse.ArgumentParser:
 
     sweeper = commands.add_parser("sweep", help="run one sweep: queue the reminders that are due now")
     sweeper.add_argument("--now", help="the moment to sweep at (ISO 8601; default: the clock)")
-    sweeper.add_argument("--dry-run", action="store_true", help="print the reminders as JSON and queue nothing")
+    doing = sweeper.add_mutually_exclusive_group()
+    doing.add_argument("--dry-run", action="store_true", help="print the reminders as JSON and queue nothing")
+    doing.add_argument("--send", action="store_true", help="also send what is queued now, as the worker would")
     sweeper.add_argument("--database", help="database address (default: DATABASE_URL, else the local SQLite file)")
     sweeper.add_argument("--policy", help="policy profile (default: POLICY, else devon)")
     sweeper.set_defaults(run=_sweep)
@@ -322,6 +324,8 @@ def _sweep(args: argparse.Namespace) -> int:
 
     profile = load_profile(args.policy or os.environ.get("POLICY") or "devon")
     now = _as_of(args.now, profile, "--now") if args.now else profile.calendar.local(SystemClock().now())
+    if args.send:
+        return _sweep_and_send(args, now)
     engine = create_engine_for(_database_url(args.database))
     try:
         with session_factory(engine)() as session:
@@ -333,8 +337,44 @@ def _sweep(args: argparse.Namespace) -> int:
     if args.dry_run:
         print(json.dumps([nudge.as_dict() for nudge in found], indent=2, ensure_ascii=False))
     else:
-        print(f"Queued {len(found)} reminder{'s' if len(found) != 1 else ''}.")
+        print(f"Queued {_reminders(len(found))}.")
     return 0
+
+
+def _sweep_and_send(args: argparse.Namespace, now: datetime) -> int:
+    """One tick of the worker as of `now`: queue what is due, then send everything queued."""
+    import asyncio
+
+    from aiohttp import web
+
+    from bot.app import SWEEPER, create_app
+    from bot.clock import StoppedClock
+    from bot.config import Settings
+
+    overrides: dict[str, object] = {"sweep_every": 0}
+    overrides |= {key: value for key, value in (("database_url", args.database), ("policy", args.policy)) if value}
+    settings = Settings.from_environment(**overrides)
+
+    async def tick() -> str:
+        app = create_app(settings, clock=StoppedClock(now))
+        runner = web.AppRunner(app)
+        await runner.setup()  # nothing listens; this only runs the app's start and clean-up
+        try:
+            report = await app[SWEEPER].tick()
+        finally:
+            await runner.cleanup()
+        sent = report.delivered
+        return (
+            f"Queued {_reminders(report.queued)}; sent {sent.sent}, "
+            f"{sent.failed} could not be sent yet, {sent.unreachable} could not reach the person."
+        )
+
+    print(asyncio.run(tick()))
+    return 0
+
+
+def _reminders(count: int) -> str:
+    return f"{count} reminder{'s' if count != 1 else ''}"
 
 
 def _package(args: argparse.Namespace) -> int:

@@ -20,3 +20,14 @@ class SystemClock:
     def now(self) -> datetime:
         """The current moment in UTC."""
         return datetime.now(UTC)
+
+
+class StoppedClock:
+    """A clock that always says the one moment it was given, for running a sweep as of a chosen time."""
+
+    def __init__(self, moment: datetime) -> None:
+        self.moment = moment
+
+    def now(self) -> datetime:
+        """The moment the clock was stopped at."""
+        return self.moment

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
+import sys
+from pathlib import Path
+
 from sqlalchemy import select
 
 from bot.app import DELIVERER
@@ -11,6 +16,8 @@ from bot.storage.models import NudgeRow, StaffRow
 from bot.storage.repositories import MAX_ATTEMPTS
 from bot.sweep import sweep
 from tests.e2e.conftest import NOW, Teams, card_of, rows, texts
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_sweep(database_url: str) -> int:
@@ -100,3 +107,26 @@ async def test_the_bot_sweeps_at_once_on_start_and_then_at_the_configured_interv
     finally:
         await server.close()
     assert not app[SCHEDULER].running
+
+
+async def test_a_sweep_run_by_hand_as_of_a_chosen_moment_sends_what_it_queued(teams: Teams, database_url: str) -> None:
+    await teams.say("aad-p1", "help")  # the bot learns where to reach Priya
+    before = len(teams.connector.to("conv-aad-p1"))
+    command = [sys.executable, "-m", "bot", "sweep", "--send", "--now", NOW.isoformat(), "--database", database_url]
+    process = await asyncio.create_subprocess_exec(
+        *command, cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=120)
+    assert process.returncode == 0, err.decode()
+    reminders = teams.connector.to("conv-aad-p1")[before:]
+    assert "Due today: Record the session" in [texts(card_of(r))[0] for r in reminders]
+    report = r"Queued (\d+) reminders; sent (\d+), 0 could not be sent yet, (\d+) could not reach the person.\n"
+    said = re.fullmatch(report, out.decode())
+    assert said, out.decode()
+    queued, sent, unreachable = map(int, said.groups())
+    assert sent == len(reminders) == sum(1 for nudge in outbox(database_url) if nudge.sent_at is not None)
+    assert queued > sent and unreachable > 0  # people who never talked to the bot cannot be reached yet
+    again = await asyncio.create_subprocess_exec(*command, cwd=ROOT, stdout=asyncio.subprocess.PIPE)
+    out, _ = await asyncio.wait_for(again.communicate(), timeout=120)
+    assert out.decode().startswith("Queued 0 reminders; sent 0, 0 could not be sent yet")
+    assert len(teams.connector.to("conv-aad-p1")) == before + len(reminders)
