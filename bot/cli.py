@@ -230,9 +230,7 @@ def _serve(args: argparse.Namespace) -> int:
     from bot.app import create_app
     from bot.clock import SystemClock
     from bot.config import Settings
-    from bot.demo import demo_world
-    from bot.storage.db import create_engine_for, migrate, session_factory
-    from bot.storage.world import import_world
+    from bot.storage.db import migrate
 
     overrides: dict[str, object] = {"demo": True} if args.demo else {}
     overrides |= {
@@ -245,13 +243,7 @@ def _serve(args: argparse.Namespace) -> int:
     profile = load_profile(settings.policy)
     migrate(settings.database_url)
     if settings.demo:
-        engine = create_engine_for(settings.database_url)
-        try:
-            with session_factory(engine)() as session:
-                import_world(session, demo_world(profile.calendar.local(SystemClock().now()).date(), profile.calendar))
-                session.commit()
-        finally:
-            engine.dispose()
+        _load_demo(settings.database_url, profile, profile.calendar.local(SystemClock().now()))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     address = f"http://{settings.host}:{settings.port}/api/messages"
     print(f"The supervision companion is listening at {address}, following {profile.title}.")
@@ -266,25 +258,45 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     from bot.clock import SystemClock
-    from bot.demo import demo_world
     from bot.storage.db import create_engine_for, migrate, session_factory
-    from bot.storage.world import import_world, load_world
+    from bot.storage.world import load_world
 
     profile = load_profile(args.policy or os.environ.get("POLICY") or "devon")
     now = profile.calendar.local(SystemClock().now())
     url = _database_url(args.database)
     migrate(url)
+    _load_demo(url, profile, now)
     engine = create_engine_for(url)
     try:
         with session_factory(engine)() as session:
-            import_world(session, demo_world(now.date(), profile.calendar))
-            session.commit()
             world = load_world(session)
     finally:
         engine.dispose()
     print(f"The demo team is in {_redacted(url)}. Following {profile.title}, today:\n")
     print(_table(obligations_due(profile, world, now), world))
     return 0
+
+
+def _load_demo(url: str, profile: Profile, now: datetime) -> None:
+    """The demo team dated from today, and its open actions where a case has none yet (so a restart adds none)."""
+    from bot.demo import demo_actions, demo_world
+    from bot.storage.db import create_engine_for, session_factory
+    from bot.storage.repositories import ActionRepository
+    from bot.storage.world import import_world
+
+    engine = create_engine_for(url)
+    try:
+        with session_factory(engine)() as session:
+            import_world(session, demo_world(now.date(), profile.calendar))
+            actions = ActionRepository(session)
+            for case in {action.case for action in demo_actions(now.date())}:
+                if not actions.open_for_case(case):
+                    for action in demo_actions(now.date()):
+                        if action.case == case:
+                            actions.add(action.case, action.text, action.owner, action.due_on)
+            session.commit()
+    finally:
+        engine.dispose()
 
 
 def _worker(args: argparse.Namespace) -> int:

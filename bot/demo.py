@@ -2,11 +2,12 @@
 
 One manager, two supervisors and five practitioners (a newly qualified social worker, an agency
 worker, a part-time worker), a dozen children's cases known only by case ID, recent sessions,
-agreements and one urgent request. Names are invented.
+agreements, open actions from an earlier case discussion and one urgent request. Names are invented.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from bot.rules.calendar import Calendar
@@ -95,3 +96,21 @@ def demo_world(today: date, calendar: Calendar | None = None) -> World:
     )
     urgent = (UrgentRequest("U-1", "p5", at(-1, 16)),)
     return World(staff=staff, sessions=sessions, agreements=agreements, cases=cases, urgent_requests=urgent)
+
+
+@dataclass(frozen=True, slots=True)
+class DemoAction:
+    """An action agreed in an earlier case discussion, still open, to be reviewed at the next one."""
+
+    case: str
+    text: str
+    owner: str
+    due_on: date
+
+
+def demo_actions(today: date) -> tuple[DemoAction, ...]:
+    """The open actions on the demo's cases as they stand on `today`."""
+    return (
+        DemoAction("C-1001", "Visit the school", "Priya", today - timedelta(days=5)),
+        DemoAction("C-1001", "Ask the family doctor for a report", "Sam", today - timedelta(days=1)),
+    )

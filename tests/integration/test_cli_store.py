@@ -7,6 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bot.storage.db import create_engine_for, session_factory
+from bot.storage.repositories import ActionRepository
+
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 AS_OF = "2026-11-25T12:00:00+00:00"
@@ -81,6 +84,12 @@ def test_the_demo_loads_a_team_and_shows_what_is_due_today(sqlite_url: str) -> N
     assert "Urgent supervision" in result.stdout
     again = run_bot("demo", "--database", sqlite_url)
     assert again.returncode == 0, again.stderr
+    engine = create_engine_for(sqlite_url)
+    with session_factory(engine)() as session:
+        open_actions = [(a.case_id, a.text) for a in ActionRepository(session).open_for_case("C-1001")]
+    engine.dispose()
+    # actions from an earlier case discussion, for the next one to review; loading twice adds none
+    assert open_actions == [("C-1001", "Visit the school"), ("C-1001", "Ask the family doctor for a report")]
 
 
 def test_a_malformed_database_address_gets_one_line_and_exit_status_2() -> None:
