@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from bot.cards import CARDS, escape
+from bot.wording import on_day
 
 FORMS = CARDS / "forms"
 
@@ -264,6 +265,14 @@ def _check_rows(field: Field, answers: dict[str, Any]) -> dict[str, str]:
     return errors
 
 
+def _day(value: str) -> str:
+    """A date from a date input as people write it, or the text as it came if it is not a date."""
+    try:
+        return on_day(date.fromisoformat(value))
+    except ValueError:
+        return value
+
+
 def _is_date(value: str) -> bool:
     try:
         date.fromisoformat(value)
@@ -470,7 +479,7 @@ def answered(field: Field, answers: dict[str, Any], context: FormContext = NO_CO
         for row in range(ROWS):
             what, who, by = (str(answers.get(f"{field.id}.{row}.{part}") or "").strip() for part in ROW_PARTS)
             if what:
-                rows.append((f"Action {len(rows) + 1}", f"{what}. Who: {who}. By: {by}."))
+                rows.append((f"Action {len(rows) + 1}:", f"{what}. Who: {who}. By: {_day(by)}."))
         return rows or [(field.label, "(none)")]
     value = str(answers.get(field.id) or "").strip()
     if not value:
@@ -512,12 +521,13 @@ def summary_card(
     }
 
 
-def as_text(form: FormTemplate, answers: dict[str, Any], context: FormContext = NO_CONTEXT) -> str:
-    """The answers as plain text, ready to paste into a record."""
-    lines = [form.title, ""]
+def as_message(form: FormTemplate, answers: dict[str, Any], context: FormContext = NO_CONTEXT) -> str:
+    """The answers as a chat message, one paragraph a line, so that it shows and copies as it reads."""
+    paragraphs = [f"**{escape(form.title)}**"]
     for section in form.sections:
-        lines.append(section.title)
+        paragraphs.append(f"**{escape(section.title)}**")
         for field in section.fields:
-            lines += [f"{question} {answer}" for question, answer in answered(field, answers, context)]
-        lines.append("")
-    return "\n".join(lines).rstrip() + "\n"
+            paragraphs += [
+                f"{escape(question)} {escape(answer)}" for question, answer in answered(field, answers, context)
+            ]
+    return "\n\n".join(paragraphs)

@@ -32,7 +32,7 @@ from bot.forms import (
     FormTemplate,
     OpenAction,
     answers_from,
-    as_text,
+    as_message,
     check_step,
     known_forms,
     load_form,
@@ -57,7 +57,7 @@ from bot.storage.repositories import (
 )
 from bot.storage.world import load_world
 from bot.urgent import Reply, UrgentDesk
-from bot.wording import duty_name, when
+from bot.wording import duty_name, on_day, when
 
 T = TypeVar("T")
 
@@ -476,7 +476,7 @@ class Forms:
                 card = summary_card(
                     form, answers, heading=heading, context=context, actions=[button, _edit_button(thread)]
                 )
-                record_text = as_text(form, answers, context)
+                record_text = as_message(form, answers, context)
                 which = "the corrected record" if editing else "the record"
                 message = (
                     f"Here is {which} to paste into the child's file. When it is there, press "
@@ -530,7 +530,7 @@ class Forms:
             previous = tuple(OpenAction(*item) for item in answers[PREVIOUS])
         elif isinstance(chosen, str) and chosen in cases:
             previous = tuple(
-                OpenAction(a.id, a.text, a.owner, a.due_on.strftime("%d %B %Y") if a.due_on else "no date")
+                OpenAction(a.id, a.text, a.owner, on_day(a.due_on) if a.due_on else "no date")
                 for a in ActionRepository(session).open_for_case(chosen)
             )
         oversight = self.companion.profile.oversight

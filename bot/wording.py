@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 DUTY_NAMES = {
     "agreement": "Supervision agreement",
@@ -26,3 +26,8 @@ def duty_name(kind: str) -> str:
 def when(moment: datetime) -> str:
     """A date and time as people write it: "Wednesday 25 November 2026, 14:00"."""
     return f"{moment:%A} {moment.day} {moment:%B %Y, %H:%M}"
+
+
+def on_day(day: date) -> str:
+    """A date as people write it: "4 December 2026"."""
+    return f"{day.day} {day:%B %Y}"

@@ -96,12 +96,14 @@ async def test_a_case_discussion_from_choosing_the_child_to_recording_it_on_the_
     )
     [record_message] = [r for r in replies if r.get("text")]
     record_text: str = record_message["text"]
-    assert "Which case? Case C-1001" in record_text
+    paragraphs = record_text.split("\n\n")  # one a line, so that Teams shows and copies them as lines
+    assert "Which case? Case C-1001" in paragraphs
+    assert "**Actions from last time**" in paragraphs
     assert (
-        "Ask the family doctor for a report (Sam, by 24 November 2026) Not done. The surgery asked for consent"
-        in record_text
+        "Ask the family doctor for a report (Sam, by 24 November 2026) Not done. The surgery asked for consent first"
+        in paragraphs
     )
-    assert "Action 2 Get consent for the doctor's report. Who: Priya. By: 2026-12-01." in record_text
+    assert "Action 2: Get consent for the doctor's report. Who: Priya. By: 1 December 2026." in paragraphs
     assert "Priya Shah" not in record_text  # records name children and staff only as the policy allows
     [summary] = teams.connector.updated
     summary_card = card_of(summary)

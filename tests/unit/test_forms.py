@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import bot.forms
-from bot.forms import FormContext, FormError, check_step, known_forms, load_form, step_card
+from bot.forms import FormContext, FormError, as_message, check_step, known_forms, load_form, step_card
 
 
 def test_every_shipped_form_template_loads() -> None:
@@ -57,3 +57,20 @@ def test_text_typed_by_a_person_is_never_read_as_formatting() -> None:
     card = step_card(form, 0, {"event": "*bold* [link](x)"}, thread="t", version=1, note="Saved *now*")
     assert {"type": "TextBlock", "text": "Saved \\*now\\*", "wrap": True, "color": "Good"} in card["body"]
     assert next(e for e in card["body"] if e.get("id") == "event")["value"] == "*bold* [link](x)"
+
+
+def test_a_record_message_is_one_paragraph_a_line_with_typed_text_shown_as_typed() -> None:
+    answers = {"event": "A *very* hard visit", "thoughts": "Unsure", "reaction": "Calm", "achieved": "Patience"}
+    paragraphs = as_message(load_form("journal"), answers).split("\n\n")
+    assert paragraphs[:3] == [
+        "**Reflective journal**",
+        "**The event**",
+        "Brief description of the significant event A \\*very\\* hard visit",
+    ]
+    assert "I could have done differently… (left blank)" in paragraphs
+
+
+def test_new_actions_in_a_record_are_dated_as_people_write_dates() -> None:
+    answers = {"actions.0.what": "Meet the school", "actions.0.who": "Priya", "actions.0.by": "2026-12-04"}
+    paragraphs = as_message(load_form("case_discussion"), answers).split("\n\n")
+    assert "Action 1: Meet the school. Who: Priya. By: 4 December 2026." in paragraphs
