@@ -5,6 +5,7 @@ stateDiagram-v2
     [*] --> Identify: any message or card press
     Identify --> NotSetUp: Teams identity unknown
     NotSetUp --> Identify: demo only, "Try as" pressed
+    Identify --> NotSetUp: demo only, "switch" typed (try it as someone else)
     Identify --> Route: known person (conversation remembered)
     Route --> Due: "due" or "What is due" pressed
     Route --> Form: "journal", "drafts" then "Carry on"
@@ -67,11 +68,14 @@ class CompanionBot(ActivityHandler):
         person = await self._person(turn_context)
         value = activity.value if isinstance(activity.value, dict) else {}
         action = value.get("action") if isinstance(value.get("action"), str) else None
+        if action == "demo.try_as" and isinstance(value.get("staff"), str):
+            await self._try_as(turn_context, value["staff"])
+            return
         if person is None:
-            if action == "demo.try_as" and isinstance(value.get("staff"), str):
-                await self._try_as(turn_context, value["staff"])
-            else:
-                await self._not_set_up(turn_context)
+            await self._not_set_up(turn_context)
+            return
+        if self.companion.demo and (activity.text or "").strip().lower() == "switch":
+            await self._not_set_up(turn_context, switching=True)
             return
         if len(activity.text or "") > MAX_TEXT:
             await turn_context.send_activity(
@@ -218,12 +222,14 @@ class CompanionBot(ActivityHandler):
         if view.card is not None:
             await _send_card(turn_context, view.card)
 
-    async def _not_set_up(self, turn_context: TurnContext) -> None:
+    async def _not_set_up(self, turn_context: TurnContext, *, switching: bool = False) -> None:
         if self.companion.demo:
             people = await self.companion.demo_people()
             explanation = (
-                "Your council has not added you to the companion yet. This is the demo, so you can try it "
-                "as one of these people."
+                "This is the demo. Choose who to try it as next."
+                if switching
+                else "Your council has not added you to the companion yet. This is the demo, so you can try it "
+                "as one of these people. Type switch at any time to try it as someone else."
             )
             actions = [
                 {

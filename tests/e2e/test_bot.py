@@ -104,6 +104,25 @@ async def test_in_the_demo_a_newcomer_can_try_it_as_a_demo_person(demo_teams: Te
     assert texts(card_of(due))[0] == "What is due, Sam Okafor"
 
 
+async def test_in_the_demo_switch_lets_the_same_person_try_it_as_someone_else(demo_teams: Teams) -> None:
+    [offer] = await demo_teams.say("aad-visitor", "hello")
+    assert "Type switch at any time to try it as someone else." in texts(card_of(offer))[1]
+    await demo_teams.say("aad-visitor", value=card_of(offer)["actions"][1]["data"])
+    [again] = await demo_teams.say("aad-visitor", "Switch")
+    assert texts(card_of(again))[1] == "This is the demo. Choose who to try it as next."
+    [welcome] = await demo_teams.say("aad-visitor", value=card_of(again)["actions"][0]["data"])
+    assert texts(card_of(welcome))[0] == "Welcome, Priya Shah"
+    [due] = await demo_teams.say("aad-visitor", "due")
+    assert texts(card_of(due))[0] == "What is due, Priya Shah"
+
+
+async def test_outside_the_demo_switch_is_not_understood_and_trying_as_someone_else_is_refused(teams: Teams) -> None:
+    [reply] = await teams.say("aad-p1", "switch")
+    assert texts(card_of(reply))[0] == "Sorry, I did not understand that. Here is what I can do."
+    [refused] = await teams.say("aad-p1", value={"action": "demo.try_as", "staff": "s1"})
+    assert refused["text"] == "Trying the companion as someone else is only possible in the demo."
+
+
 async def test_trying_as_someone_is_refused_outside_the_demo_and_the_refusal_is_audited(
     teams: Teams, database_url: str
 ) -> None:
