@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 3978
 
-.PHONY: run test lint migrate package clean
+.PHONY: run test lint migrate package clean e2e
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,17 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# End to end in Microsoft 365 Agents Playground, driven in Debian's Chromium (never a browser download).
+PLAYGROUND := tests/playground
+$(PLAYGROUND)/node_modules/.installed: $(PLAYGROUND)/package.json $(PLAYGROUND)/package-lock.json
+	cd $(PLAYGROUND) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+e2e: $(STAMP) $(PLAYGROUND)/node_modules/.installed
+	@command -v chromium >/dev/null || { echo "Installing Debian's chromium"; \
+		$$( [ "$$(id -u)" = 0 ] || echo sudo ) sh -c 'apt-get update -qq && apt-get install -y -qq chromium >/dev/null'; }
+	cd $(PLAYGROUND) && node --test --test-concurrency=1 harness.test.mjs scenarios.test.mjs
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
