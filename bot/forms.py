@@ -301,7 +301,9 @@ def step_card(
         {"type": "TextBlock", "text": escape(form.title), "size": "Medium", "weight": "Bolder", "wrap": True},
         {
             "type": "TextBlock",
-            "text": f"Step {walk.index(step) + 1} of {len(walk)}: {escape(section.title)}",
+            "text": f"Step {walk.index(step) + 1} of {len(walk)}: {escape(section.title)}"
+            if len(walk) > 1
+            else escape(section.title),
             "isSubtle": True,
             "spacing": "None",
             "wrap": True,

@@ -74,3 +74,10 @@ def test_new_actions_in_a_record_are_dated_as_people_write_dates() -> None:
     answers = {"actions.0.what": "Meet the school", "actions.0.who": "Priya", "actions.0.by": "2026-12-04"}
     paragraphs = as_message(load_form("case_discussion"), answers).split("\n\n")
     assert "Action 1: Meet the school. Who: Priya. By: 4 December 2026." in paragraphs
+
+
+def test_a_form_of_one_step_does_not_count_its_steps() -> None:
+    card = step_card(load_form("urgent"), 0, {}, thread="t", version=1, context=FormContext(cases=("C-1001",)))
+    assert card["body"][1]["text"] == "What you need"
+    journal = step_card(load_form("journal"), 0, {}, thread="t", version=1)
+    assert journal["body"][1]["text"] == "Step 1 of 4: The event"
