@@ -27,13 +27,13 @@ from typing import Any
 from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
 from botbuilder.schema import Activity, ChannelAccount
 
-from bot.cards import attachment, render
-from bot.dialogs.commands import command_facts, read_command
+from bot.cards import attachment
+from bot.dialogs.commands import read_command
 from bot.domain import ConversationReference
 from bot.forms import known_forms
-from bot.jobs import job_for
-from bot.service import Companion, DueLine, FormOutcome, Forms, FormView, NotAllowed, Person
+from bot.service import Companion, FormOutcome, Forms, FormView, NotAllowed, Person
 from bot.urgent import Reply
+from bot.views import drafts_card, due_card, help_card, not_set_up_card, reply_card, welcome_card
 
 log = logging.getLogger(__name__)
 
@@ -150,49 +150,20 @@ class CompanionBot(ActivityHandler):
         if person is None:
             await self._not_set_up(turn_context)
             return
-        card = render("welcome", name=person.name, policy=self.companion.profile.title, commands=command_facts())
-        await _send_card(turn_context, card)
+        await _send_card(turn_context, welcome_card(person.name, self.companion.profile.title))
 
     async def _help(self, turn_context: TurnContext, *, understood: bool) -> None:
-        heading = "Here is what I can do." if understood else "Sorry, I did not understand that. Here is what I can do."
-        await _send_card(turn_context, render("help", heading=heading, commands=command_facts()))
+        await _send_card(turn_context, help_card(understood=understood))
 
     async def _due(self, turn_context: TurnContext, person: Person) -> None:
-        lines = await self.companion.due_for(person)
-        overdue = sum(line.overdue for line in lines)
-        summary = (
-            "Nothing is due. Well done."
-            if not lines
-            else f"{len(lines)} to do, {overdue} overdue. Soonest first."
-            if overdue
-            else f"{len(lines)} to do, none overdue. Soonest first."
-        )
-        items = [_due_item(line) for line in lines]
-        await _send_card(
-            turn_context, render("due", heading=f"What is due, {person.name}", summary=summary, items=items)
-        )
+        await _send_card(turn_context, due_card(person.name, await self.companion.due_for(person)))
 
     async def _drafts(self, turn_context: TurnContext, person: Person) -> None:
-        drafts = await self.forms.drafts(person)
-        heading = "Forms you have started" if drafts else "You have no unfinished forms."
-        items = [
-            {"type": "TextBlock", "text": f"{draft.title}, last saved {draft.updated}", "wrap": True}
-            for draft in drafts
-        ]
-        actions = [
-            {
-                "type": "Action.Submit",
-                "title": f"Carry on: {draft.title}",
-                "data": {"action": "drafts.resume", "form": draft.form},
-            }
-            for draft in drafts
-        ]
-        await _send_card(turn_context, render("drafts", heading=heading, items=items, actions=actions))
+        await _send_card(turn_context, drafts_card(await self.forms.drafts(person)))
 
     async def _reply(self, turn_context: TurnContext, reply: Reply) -> None:
         if reply.offer:
-            actions = [{"type": "Action.Submit", "title": title, "data": data} for title, data in reply.offer]
-            await _send_card(turn_context, render("reply", text=reply.text, actions=actions))
+            await _send_card(turn_context, reply_card(reply.text, reply.offer))
         else:
             await turn_context.send_activity(reply.text)
         self._send_queued(reply.queued)
@@ -223,26 +194,8 @@ class CompanionBot(ActivityHandler):
             await _send_card(turn_context, view.card)
 
     async def _not_set_up(self, turn_context: TurnContext, *, switching: bool = False) -> None:
-        if self.companion.demo:
-            people = await self.companion.demo_people()
-            explanation = (
-                "This is the demo. Choose who to try it as next."
-                if switching
-                else "Your council has not added you to the companion yet. This is the demo, so you can try it "
-                "as one of these people. Type switch at any time to try it as someone else."
-            )
-            actions = [
-                {
-                    "type": "Action.Submit",
-                    "title": f"Try as {person.name} ({person.role.value})",
-                    "data": {"action": "demo.try_as", "staff": person.id},
-                }
-                for person in people
-            ]
-        else:
-            explanation = "Your council has not added you to the companion yet. Please ask your manager to add you."
-            actions = []
-        await _send_card(turn_context, render("not_set_up", explanation=explanation, actions=actions))
+        people = await self.companion.demo_people() if self.companion.demo else None
+        await _send_card(turn_context, not_set_up_card(people, switching=switching))
 
     async def _try_as(self, turn_context: TurnContext, staff_id: str) -> None:
         sender = turn_context.activity.from_property
@@ -252,24 +205,6 @@ class CompanionBot(ActivityHandler):
             await turn_context.send_activity(str(refusal))
             return
         await self._welcome(turn_context)
-
-
-def _due_item(line: DueLine) -> dict[str, Any]:
-    detail = " · ".join(part for part in (line.who, line.about) if part)
-    status = f"Overdue since {line.due}" if line.overdue else f"Due {line.due}"
-    if line.waiting:
-        status = f"Waiting for your signature since {line.due}"
-    job = job_for(line.kind, line.subject)
-    buttons = [{"type": "Action.Submit", "title": job[0], "data": job[1]}] if job else []
-    return render(
-        "due_item",
-        buttons=[{"type": "ActionSet", "actions": buttons}] if buttons else [],
-        what=line.what,
-        detail=detail,
-        status=status,
-        style="attention" if line.overdue else "default",
-        colour="Attention" if line.overdue else "Default",
-    )
 
 
 async def _send_card(turn_context: TurnContext, card: dict[str, Any]) -> None:
