@@ -101,6 +101,11 @@ def _parser() -> argparse.ArgumentParser:
     sweeper.add_argument("--policy", help="policy profile (default: POLICY, else devon)")
     sweeper.set_defaults(run=_sweep)
 
+    gallery = commands.add_parser("cards", help="write every card the bot can send, with sample data, as JSON")
+    gallery.add_argument("--output", type=Path, default=Path("build/cards"))
+    gallery.add_argument("--policy", default=None, help="policy whose calendar dates the cards (default: devon)")
+    gallery.set_defaults(run=_cards)
+
     package = commands.add_parser("package", help="build the Teams app package (needs MicrosoftAppId)")
     package.add_argument("--output", type=Path, default=Path("build/supervision-companion.zip"))
     package.set_defaults(run=_package)
@@ -387,6 +392,14 @@ def _sweep_and_send(args: argparse.Namespace, now: datetime) -> int:
 
 def _reminders(count: int) -> str:
     return f"{count} reminder{'s' if count != 1 else ''}"
+
+
+def _cards(args: argparse.Namespace) -> int:
+    from bot.gallery import write_gallery
+
+    written = write_gallery(args.output, load_profile(args.policy or os.environ.get("POLICY") or "devon"))
+    print(f"{len(written)} cards written to {args.output}.")
+    return 0
 
 
 def _package(args: argparse.Namespace) -> int:

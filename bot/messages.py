@@ -73,7 +73,7 @@ def _reminder(queued: Queued, calendar: Calendar) -> dict[str, Any]:
         actions.append(
             _show(
                 "Supervision held",
-                [_date("on", "When was it held?")],
+                [_date("held_on", "When was it held?")],
                 "Save",
                 {"action": "nudge.held", **mark},
             )
@@ -184,7 +184,7 @@ def _urgent_actions(request: str, others: list[list[str]]) -> list[dict[str, Any
     actions = [
         _show(
             "I can do this at…",
-            [_date("on", "Date"), {"type": "Input.Time", "id": "at", "label": "Time", "isRequired": True}],
+            [_date("meet_on", "Date"), _time("meet_at", "Time")],
             "Send",
             {"action": "urgent.arrange", **mark},
         )
@@ -211,7 +211,7 @@ def _urgent_actions(request: str, others: list[list[str]]) -> list[dict[str, Any
     actions.append(
         _show(
             "Supervision held",
-            [_date("on", "Date"), {"type": "Input.Time", "id": "at", "label": "Time", "isRequired": True}],
+            [_date("held_on", "Date"), _time("held_at", "Time")],
             "Save",
             {"action": "urgent.held", **mark},
         )
@@ -251,6 +251,16 @@ def _date(input_id: str, label: str) -> dict[str, Any]:
         "label": label,
         "isRequired": True,
         "errorMessage": "Please choose a date.",
+    }
+
+
+def _time(input_id: str, label: str) -> dict[str, Any]:
+    return {
+        "type": "Input.Time",
+        "id": input_id,
+        "label": label,
+        "isRequired": True,
+        "errorMessage": "Please choose a time.",
     }
 
 

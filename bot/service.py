@@ -109,10 +109,10 @@ class Companion:
 
         def act(session: Session) -> Reply:
             if action == "urgent.arrange":
-                return desk.arrange(session, person.id, request, value.get("on"), value.get("at"), now)
+                return desk.arrange(session, person.id, request, value.get("meet_on"), value.get("meet_at"), now)
             if action == "urgent.pass":
                 return desk.pass_on(session, person.id, request, value.get("to"), value.get("why"), now)
-            return desk.held(session, person.id, request, value.get("on"), value.get("at"), now)
+            return desk.held(session, person.id, request, value.get("held_on"), value.get("held_at"), now)
 
         return await self.in_session(act)
 
@@ -123,7 +123,7 @@ class Companion:
 
         def act(session: Session) -> Reply:
             if action == "nudge.held":
-                return desk.held(session, person.id, nudge, value.get("on"), now)
+                return desk.held(session, person.id, nudge, value.get("held_on"), now)
             if action == "nudge.snooze":
                 return desk.snooze(session, person.id, nudge, now)
             if action == "nudge.wrong":

@@ -39,13 +39,13 @@ async def test_supervision_held_on_a_reminder_records_the_session_and_the_old_re
         assert "Supervision held" in [a["title"] for a in card["actions"]]
         case = texts(card)[1].split(",")[0].removeprefix("Case ")
         held = show_card(card, "Supervision held")
-        [future] = await press(teams, held, "Save", {"on": "2026-11-26"})
+        [future] = await press(teams, held, "Save", {"held_on": "2026-11-26"})
         assert future["text"].startswith("That date is still to come")
-        [nonsense] = await press(teams, held, "Save", {"on": "25/11/2026 please"})
+        [nonsense] = await press(teams, held, "Save", {"held_on": "25/11/2026 please"})
         assert nonsense["text"].startswith("Please choose the date")
         sessions_before = len(rows(sqlite_url, SessionRow))
 
-        [noted] = await press(teams, held, "Save", {"on": "2026-11-25"})
+        [noted] = await press(teams, held, "Save", {"held_on": "2026-11-25"})
         assert (
             texts(card_of(noted))[0] == "Noted: case discussion held on Wednesday 25 November 2026. Please write it up."
         )
@@ -54,7 +54,7 @@ async def test_supervision_held_on_a_reminder_records_the_session_and_the_old_re
         # The same reminder's buttons now say it is no longer due, and change nothing.
         [stale] = await press(teams, card, f"Discuss case {case}")
         assert stale["text"] == "That is no longer due, so nothing was changed. Type due to see what is."
-        [again] = await press(teams, held, "Save", {"on": "2026-11-25"})
+        [again] = await press(teams, held, "Save", {"held_on": "2026-11-25"})
         assert again["text"].startswith("That is no longer due")
         assert len(rows(sqlite_url, SessionRow)) == sessions_before + 1
 

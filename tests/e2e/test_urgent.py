@@ -73,7 +73,7 @@ async def test_an_urgent_request_reaches_the_supervisor_at_once_and_is_arranged_
 
         # Sam answers: today at 15:00. Priya hears at once.
         answer = show_card(request, "I can do this at…")
-        [reply] = await press(teams, answer, "Send", {"on": "2026-11-25", "at": "15:00"}, as_who="aad-s1")
+        [reply] = await press(teams, answer, "Send", {"meet_on": "2026-11-25", "meet_at": "15:00"}, as_who="aad-s1")
         assert reply["text"].startswith("Thank you. Priya Shah has been told you will meet Wednesday 25 November")
         await teams.app[DELIVERER].settle()
         arranged = last_card(teams, "conv-aad-p1")
@@ -89,7 +89,7 @@ async def test_an_urgent_request_reaches_the_supervisor_at_once_and_is_arranged_
 
         # Held at 15:00: the request closes, a session is recorded and the write-up is offered.
         held = show_card(request, "Supervision held")
-        [closed] = await press(teams, held, "Save", {"on": "2026-11-25", "at": "15:00"}, as_who="aad-s1")
+        [closed] = await press(teams, held, "Save", {"held_on": "2026-11-25", "held_at": "15:00"}, as_who="aad-s1")
         closing = card_of(closed)
         assert texts(closing)[0].startswith("Closed: urgent supervision held Wednesday 25 November 2026, 15:00")
         assert [a["title"] for a in closing["actions"]] == ["Write up the session", "Discuss case C-1001"]
@@ -99,7 +99,7 @@ async def test_an_urgent_request_reaches_the_supervisor_at_once_and_is_arranged_
         assert (session.kind, session.supervisee_id, session.supervisor_id) == ("urgent", "p1", "s1")
 
         # Pressing held again changes nothing.
-        [again] = await press(teams, held, "Save", {"on": "2026-11-25", "at": "15:00"}, as_who="aad-s1")
+        [again] = await press(teams, held, "Save", {"held_on": "2026-11-25", "held_at": "15:00"}, as_who="aad-s1")
         assert again["text"].startswith("That request was already closed")
 
         # The write-up is the record of that same session, not a second one.
@@ -142,7 +142,7 @@ async def test_an_ignored_request_goes_to_the_line_manager_after_two_hours_and_b
             card_of(r) for r in teams.connector.to("conv-aad-m1") if r.get("attachments") and late in texts(card_of(r))
         )
         held = show_card(overdue, "Supervision held")
-        [closed] = await press(teams, held, "Save", {"on": "2026-11-26", "at": "12:01"}, as_who="aad-m1")
+        [closed] = await press(teams, held, "Save", {"held_on": "2026-11-26", "held_at": "12:01"}, as_who="aad-m1")
         assert texts(card_of(closed))[0].startswith("Closed")
 
 
@@ -168,14 +168,14 @@ async def test_passing_a_request_on_sends_it_to_the_new_person_and_tells_the_req
         # Someone not involved cannot answer it, and the refusal is kept in the audit log.
         await hello(teams, "aad-p2")
         answer = show_card(handed, "I can do this at…")
-        [refused] = await press(teams, answer, "Send", {"on": "2026-11-25", "at": "16:00"}, as_who="aad-p2")
+        [refused] = await press(teams, answer, "Send", {"meet_on": "2026-11-25", "meet_at": "16:00"}, as_who="aad-p2")
         assert refused["text"] == "That request is with someone else, so I have not changed it."
         assert any(a.action == "arrange urgent request" and a.outcome == "refused" for a in rows(sqlite_url, AuditRow))
 
         # Impossible answers are refused politely and change nothing.
-        [past] = await press(teams, answer, "Send", {"on": "2026-11-24", "at": "09:00"}, as_who="aad-m1")
+        [past] = await press(teams, answer, "Send", {"meet_on": "2026-11-24", "meet_at": "09:00"}, as_who="aad-m1")
         assert "has already passed" in past["text"]
-        [nonsense] = await press(teams, answer, "Send", {"on": "2026-02-30", "at": "25:00"}, as_who="aad-m1")
+        [nonsense] = await press(teams, answer, "Send", {"meet_on": "2026-02-30", "meet_at": "25:00"}, as_who="aad-m1")
         assert nonsense["text"].startswith("Please give the date and the time")
         [row] = asked(sqlite_url)
         assert (row.handler_id, row.acknowledged_at) == ("m1", None)
@@ -222,7 +222,7 @@ async def test_the_write_up_offered_after_urgent_supervision_records_that_same_s
         await hello(teams, "aad-p1", "aad-s1")
         await ask(teams)
         held = show_card(last_card(teams, "conv-aad-s1"), "Supervision held")
-        [closed] = await press(teams, held, "Save", {"on": "2026-11-25", "at": "12:00"}, as_who="aad-s1")
+        [closed] = await press(teams, held, "Save", {"held_on": "2026-11-25", "held_at": "12:00"}, as_who="aad-s1")
         sessions_before = len(rows(sqlite_url, SessionRow))
         [form] = await press(teams, card_of(closed), "Write up the session", as_who="aad-s1")
         first = card_of(form)
