@@ -245,23 +245,15 @@ def _show(title: str, inputs: list[dict[str, Any]], submit: str, data: dict[str,
 
 
 def _date(input_id: str, label: str) -> dict[str, Any]:
-    return {
-        "type": "Input.Date",
-        "id": input_id,
-        "label": label,
-        "isRequired": True,
-        "errorMessage": "Please choose a date.",
-    }
+    return _required("Input.Date", input_id, label, "Please choose a date.")
 
 
 def _time(input_id: str, label: str) -> dict[str, Any]:
-    return {
-        "type": "Input.Time",
-        "id": input_id,
-        "label": label,
-        "isRequired": True,
-        "errorMessage": "Please choose a time.",
-    }
+    return _required("Input.Time", input_id, label, "Please choose a time.")
+
+
+def _required(kind: str, input_id: str, label: str, error: str) -> dict[str, Any]:
+    return {"type": kind, "id": input_id, "label": label, "isRequired": True, "errorMessage": error}
 
 
 def _text(text: str, *, bold: bool = False) -> dict[str, Any]:
