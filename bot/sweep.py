@@ -15,7 +15,7 @@ from bot.rules.engine import obligations_due
 from bot.rules.facts import SessionKind
 from bot.rules.nudges import Nudge, held_as, nudges_due
 from bot.rules.profile import Profile
-from bot.storage.repositories import OutboxRepository, StaffRepository
+from bot.storage.repositories import OutboxRepository, Queueing, StaffRepository
 from bot.storage.world import load_world
 from bot.urgent import UrgentDesk
 
@@ -24,12 +24,12 @@ def sweep(session: Session, profile: Profile, now: datetime, *, dry_run: bool = 
     """Queue the reminders due now that are not queued yet, and return them; with `dry_run`, only return them.
 
     Urgent requests are chased too (not in a dry run, which lists reminders only)."""
-    if not dry_run:
-        UrgentDesk(profile).chase(session, now)
-    if profile.nudges is None:
-        return []
     world = load_world(session, profile.calendar)
     obligations = obligations_due(profile, world, now)
+    if not dry_run:
+        UrgentDesk(profile).chase(session, now, obligations)
+    if profile.nudges is None:
+        return []
     overseers = {person.supervisor for person in world.staff if person.supervisor}
     names = {person.id: person.name for person in world.staff}
     gone = StaffRepository(session).unreachable_ids()
@@ -39,21 +39,25 @@ def sweep(session: Session, profile: Profile, now: datetime, *, dry_run: bool = 
             unreachable.setdefault(person.supervisor, []).append(person.id)
     meets = {(o.kind.value, o.subject): held_as(profile, o) for o in obligations}
     outbox = OutboxRepository(session)
-    fresh: list[Nudge] = []
-    for nudge in nudges_due(
-        obligations, profile.nudges, profile.calendar, now, overseers=overseers, unreachable=unreachable
-    ):
-        if dry_run:
-            if not outbox.exists(nudge.kind, nudge.subject, nudge.outbox_stage, nudge.recipient):
-                fresh.append(nudge)
-            continue
-        payload = _payload(nudge, names, meets.get((nudge.kind, nudge.subject)))
-        if (
-            outbox.enqueue(nudge.kind, nudge.subject, nudge.outbox_stage, nudge.recipient, nudge.due, payload, now)
-            is not None
-        ):
-            fresh.append(nudge)
-    return fresh
+    due = nudges_due(obligations, profile.nudges, profile.calendar, now, overseers=overseers, unreachable=unreachable)
+    if dry_run:
+        present = outbox.existing([(n.kind, n.subject, n.outbox_stage, n.recipient) for n in due])
+        return [n for n in due if (n.kind, n.subject, n.outbox_stage, n.recipient) not in present]
+    queued = outbox.enqueue_many(
+        [
+            Queueing(
+                n.kind,
+                n.subject,
+                n.outbox_stage,
+                n.recipient,
+                n.due,
+                _payload(n, names, meets.get((n.kind, n.subject))),
+            )
+            for n in due
+        ],
+        now,
+    )
+    return [n for n in due if (n.kind, n.subject, n.outbox_stage, n.recipient) in queued]
 
 
 def _payload(nudge: Nudge, names: dict[str, str], held: SessionKind | None) -> dict[str, object]:

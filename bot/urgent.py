@@ -20,6 +20,7 @@ in the outbox, where the deliverer picks it up straight away.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -28,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain import AuditEntry, Outcome, UrgentRequestDetail
 from bot.rules.calendar import Interval
-from bot.rules.engine import obligations_due
+from bot.rules.engine import Obligation, obligations_due
 from bot.rules.facts import Role
 from bot.rules.nudges import in_working_hours
 from bot.rules.profile import Citation, ObligationKind, Profile, UrgentHandling
@@ -240,16 +241,16 @@ class UrgentDesk:
 
     # -- chasing, at each sweep ---------------------------------------------------------------
 
-    def chase(self, session: Session, now: datetime) -> list[int]:
-        """Tell the line manager about requests nobody answered in time, and both about requests past 24 hours."""
+    def chase(self, session: Session, now: datetime, obligations: Sequence[Obligation] | None = None) -> list[int]:
+        """Tell the line manager about requests nobody answered in time, and both about requests past 24 hours.
+
+        `obligations`: what is due now, if the caller has worked it out already (a sweep has)."""
         requests = UrgentRequestRepository(session).still_open()
         if not requests:
             return []
-        open_duties = {
-            o.subject
-            for o in obligations_due(self.profile, load_world(session, self.profile.calendar), now)
-            if o.kind is ObligationKind.URGENT_SUPERVISION
-        }
+        if obligations is None:
+            obligations = obligations_due(self.profile, load_world(session, self.profile.calendar), now)
+        open_duties = {o.subject for o in obligations if o.kind is ObligationKind.URGENT_SUPERVISION}
         chase_after = handling(self.profile).acknowledge_within
         queued: list[int] = []
         today = self.profile.calendar.local(now).date()

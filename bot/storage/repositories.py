@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -783,6 +784,20 @@ def _urgent(row: UrgentRequestRow) -> UrgentRequestDetail:
 
 
 MAX_ATTEMPTS = 5  # after this many failed tries a reminder is left for the supervisor's digest to surface
+CHUNK = 500  # values in one IN (...) list, well inside every database's limit
+OutboxKey = tuple[str, str, str, str]  # duty kind, subject, stage, recipient: the outbox's unique key
+
+
+@dataclass(frozen=True, slots=True)
+class Queueing:
+    """A nudge to queue: what it is about, for whom, and what its message shows."""
+
+    obligation_kind: str
+    subject: str
+    stage: str
+    recipient: str
+    due: datetime
+    payload: dict[str, Any]
 
 
 class OutboxRepository:
@@ -819,6 +834,52 @@ class OutboxRepository:
         statement = dialect.insert(NudgeRow).values(**values).on_conflict_do_nothing().returning(NudgeRow.id)
         new_id = self.session.execute(statement).scalar()
         return int(new_id) if new_id is not None else None
+
+    def enqueue_many(self, items: Sequence[Queueing], now: datetime) -> set[OutboxKey]:
+        """Queue each nudge not already queued or sent, in a few statements however many there are; the keys
+        of those that were new."""
+        wanted = {(item.obligation_kind, item.subject, item.stage, item.recipient): item for item in items}
+        present = self.existing(list(wanted))
+        rows = [
+            {
+                "obligation_kind": item.obligation_kind,
+                "subject": item.subject,
+                "stage": item.stage,
+                "recipient_id": item.recipient,
+                "due": item.due,
+                "payload": item.payload,
+                "created_at": now,
+                "attempts": 0,
+                "not_before": None,
+            }
+            for key, item in wanted.items()
+            if key not in present
+        ]
+        if not rows:
+            return set()
+        dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
+        # Another sweep may have queued some since the look: the unique key keeps those out, and RETURNING says
+        # which went in.
+        statement = (
+            dialect.insert(NudgeRow)
+            .on_conflict_do_nothing()
+            .returning(NudgeRow.obligation_kind, NudgeRow.subject, NudgeRow.stage, NudgeRow.recipient_id)
+        )
+        inserted = self.session.execute(statement, rows)
+        return {(kind, subject, stage, recipient) for kind, subject, stage, recipient in inserted}
+
+    def existing(self, keys: Sequence[OutboxKey]) -> set[OutboxKey]:
+        """Which of these nudges are already queued or sent."""
+        found: set[OutboxKey] = set()
+        stages = sorted({stage for _, _, stage, _ in keys})
+        for start in range(0, len(stages), CHUNK):
+            query = select(NudgeRow.obligation_kind, NudgeRow.subject, NudgeRow.stage, NudgeRow.recipient_id).where(
+                NudgeRow.stage.in_(stages[start : start + CHUNK])
+            )
+            found |= {
+                (kind, subject, stage, recipient) for kind, subject, stage, recipient in self.session.execute(query)
+            }
+        return found & set(keys)
 
     def exists(self, obligation_kind: str, subject: str, stage: str, recipient: str) -> bool:
         """Whether this nudge is already queued or sent."""

@@ -83,24 +83,35 @@ def load_world(session: Session, calendar: Calendar | None = None) -> World:
         select(SessionCaseRow.session_id, SessionCaseRow.case_id).order_by(SessionCaseRow.case_id)
     ):
         cases_by_session[session_id].append(case_id)
+    # Plain rows, not mapped objects: a council's store holds tens of thousands of sessions.
+    columns = (
+        SessionRow.id,
+        SessionRow.supervisee_id,
+        SessionRow.supervisor_id,
+        SessionRow.kind,
+        SessionRow.held_at,
+        SessionRow.recorded_at,
+        SessionRow.signed_off_at,
+        SessionRow.team,
+    )
     sessions = tuple(
         HeldSession(
-            id=row.id,
-            supervisee=row.supervisee_id,
-            supervisor=row.supervisor_id,
-            kind=SessionKind(row.kind),
-            held_at=cal.local(row.held_at),
-            recorded_at=cal.local(row.recorded_at) if row.recorded_at else None,
-            cases=tuple(cases_by_session.get(row.id, ())),
-            signed_off_at=cal.local(row.signed_off_at) if row.signed_off_at else None,
-            team=row.team,
+            id=id,
+            supervisee=supervisee,
+            supervisor=supervisor,
+            kind=SessionKind(kind),
+            held_at=cal.local(held_at),
+            recorded_at=cal.local(recorded_at) if recorded_at else None,
+            cases=tuple(cases_by_session.get(id, ())),
+            signed_off_at=cal.local(signed_off_at) if signed_off_at else None,
+            team=team,
         )
-        for row in session.scalars(
-            select(SessionRow)
+        for id, supervisee, supervisor, kind, held_at, recorded_at, signed_off_at, team in session.execute(
+            select(*columns)
             .where(SessionRow.status == SessionStatus.HELD.value, SessionRow.held_at.is_not(None))
             .order_by(SessionRow.held_at, SessionRow.id)
         )
-        if row.held_at is not None
+        if held_at is not None
     )
     agreements = tuple(
         Agreement(

@@ -1,0 +1,109 @@
+"""The due sweep over a whole council's store, on SQLite and on PostgreSQL: `python -m benchmarks.sweep`.
+
+Builds the council (benchmarks/council.py) in a fresh database, then times one full sweep (every
+duty worked out, every reminder due queued) and a second, steady one (nothing new to queue), at
+the given scale and ten times it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, make_url, text
+
+from benchmarks.council import council
+from bot.rules.profile import load_profile
+from bot.storage.db import create_engine_for, migrate, session_factory
+from bot.storage.world import import_world
+from bot.sweep import sweep
+
+NOW = datetime(2026, 11, 25, 10, 30, tzinfo=UTC)  # a Wednesday morning, inside working hours
+POSTGRES = os.environ.get("DATABASE_TEST_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+@contextlib.contextmanager
+def database(kind: str) -> Iterator[str]:
+    """A fresh, migrated database of this kind, removed afterwards."""
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory() as folder:
+            url = f"sqlite:///{Path(folder) / 'council.db'}"
+            migrate(url)
+            yield url
+        return
+    base = make_url(POSTGRES)
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    name = f"companion_bench_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        url = base.set(database=name).render_as_string(hide_password=False)
+        migrate(url)
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def measure(kind: str, scale: float, policy: str = "devon") -> dict[str, Any]:
+    """Seconds to load the council, to sweep it the first time, and to sweep it again."""
+    profile = load_profile(policy)
+    world = council(NOW, scale)
+    with database(kind) as url:
+        engine = create_engine_for(url)
+        sessions = session_factory(engine)
+        started = time.perf_counter()
+        with sessions() as session:
+            import_world(session, world, profile.calendar)
+            session.commit()
+        loaded = time.perf_counter() - started
+        timings = []
+        queued = []
+        for _ in range(2):
+            started = time.perf_counter()
+            with sessions() as session:
+                found = sweep(session, profile, NOW)
+                session.commit()
+            timings.append(time.perf_counter() - started)
+            queued.append(len(found))
+        engine.dispose()
+    return {
+        "database": kind,
+        "scale": scale,
+        "staff": len(world.staff),
+        "cases": len(world.cases),
+        "sessions": len(world.sessions),
+        "load_seconds": round(loaded, 2),
+        "first_sweep_seconds": round(timings[0], 3),
+        "steady_sweep_seconds": round(timings[1], 3),
+        "queued_first": queued[0],
+        "queued_again": queued[1],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--times", default="1,10", help="the sizes to run, as multiples of --scale")
+    args = parser.parse_args()
+    results = [
+        measure(kind, args.scale * float(times))
+        for kind in args.databases.split(",")
+        for times in args.times.split(",")
+    ]
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
