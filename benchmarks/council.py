@@ -122,9 +122,7 @@ def council(now: datetime, scale: float = 1.0, seed: int = 7) -> World:
         while moment < now:
             number += 1
             team = f"team-{s}"
-            sessions.append(
-                Session(f"g{s}-{number}", None, f"s{s}", SessionKind.GROUP, moment, moment, team=team)
-            )
+            sessions.append(Session(f"g{s}-{number}", None, f"s{s}", SessionKind.GROUP, moment, moment, team=team))
             moment += timedelta(days=rng.randrange(50, 100))
     urgent = tuple(
         UrgentRequest(f"U-{u}", workers[rng.randrange(len(workers))].id, now - timedelta(days=rng.randrange(1, 900)))
