@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 3978
 
-.PHONY: run test lint migrate package clean e2e cards
+.PHONY: run test lint migrate package clean e2e cards bench-sweep
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ e2e: $(STAMP) $(PLAYGROUND)/node_modules/.installed
 	@command -v chromium >/dev/null || { echo "Installing Debian's chromium"; \
 		$$( [ "$$(id -u)" = 0 ] || echo sudo ) sh -c 'apt-get update -qq && apt-get install -y -qq chromium >/dev/null'; }
 	cd $(PLAYGROUND) && node --test --test-concurrency=1 harness.test.mjs scenarios.test.mjs
+
+# Benchmarks run on demand, never in make test; see BENCHMARKS.md.
+bench-sweep: $(STAMP)
+	$(BIN)/python -m benchmarks.sweep
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
