@@ -29,8 +29,8 @@ from bot.forms import (
 )
 from bot.messages import REPORT, message_for
 from bot.rules.facts import Role
-from bot.rules.nudges import DIGEST
-from bot.rules.profile import Profile, load_profile
+from bot.rules.nudges import DIGEST, NOT_NUDGED
+from bot.rules.profile import ObligationKind, Profile, load_profile
 from bot.service import Draft, DueLine, Person
 from bot.urgent import KIND as URGENT
 from bot.views import drafts_card, due_card, help_card, not_set_up_card, reply_card, welcome_card
@@ -48,7 +48,14 @@ CONTEXT = FormContext(
     people=(("p1", "Priya Shah"), ("p2", "Nia Evans")),
     today=NOW.date(),
 )
-REMINDER_STAGES = ("soon", "due", "overdue", "escalated")
+REMINDER_STAGES = {"soon": "soon", "due": "due", "overdue": "overdue-2", "escalated": "escalated"}
+# The subject and the person a reminder of each kind is about; any other kind is about a supervisee, p1.
+SAMPLES = {
+    "case_discussion": ("C-1001", "Priya Shah"),
+    "recording": ("S-02", "Priya Shah"),
+    "sign_off": ("S-02", "Priya Shah"),
+    "group_supervision": ("north", ""),
+}
 URGENT_STAGES = ("to", "no-answer", "overdue", "arranged", "passed", "held")
 
 
@@ -187,14 +194,17 @@ def _queued_cards(profile: Profile) -> Iterator[tuple[str, Card]]:
     def queued(kind: str, subject: str, stage: str, payload: dict[str, Any]) -> Nudge:
         return Nudge(1, kind, subject, stage, "p1", due, payload, NOW)
 
-    for stage in REMINDER_STAGES:
+    for name, stage in REMINDER_STAGES.items():
         yield (
-            f"reminder-{stage}",
+            f"reminder-{name}",
             card(queued("recording", "S-02", f"{stage}@{due.isoformat()}", {"who": "Priya Shah"})),
         )
+    for kind in ObligationKind:
+        if kind not in NOT_NUDGED:
+            subject, who = SAMPLES.get(kind, ("p1", "Priya Shah"))
+            yield f"reminder-{kind}", card(queued(kind, subject, f"soon@{due.isoformat()}", {"who": who}))
     held = {"who": "Priya Shah", "held_as": "personal"}
-    yield "reminder-with-held", card(queued("personal_supervision", "p1", f"overdue@{due.isoformat()}", held))
-    yield "reminder-group", card(queued("group_supervision", "north", f"due@{due.isoformat()}", {}))
+    yield "reminder-with-held", card(queued("personal_supervision", "p1", f"overdue-1@{due.isoformat()}", held))
     items = [{"kind": "personal_supervision", "subject": "Nia Evans", "due": (NOW - timedelta(days=3)).isoformat()}]
     digest = {"items": items, "unreachable": ["Tom Baker"]}
     yield "digest", card(queued(DIGEST, "s1", "daily", digest))

@@ -1,6 +1,7 @@
 // Microsoft's own judge of our cards: each card parsed by the Adaptive Cards SDK (the renderer Teams
 // and the Playground build on) for version 1.5, then validateProperties(). Every event it logs is a
-// problem, and so is any property the SDK does not know (it would otherwise drop it without a word).
+// problem, and so are any property the SDK does not know (it would otherwise drop it without a word)
+// and any input without a label.
 //
 //   node validate.mjs FOLDER   prints {"file.json": ["problem", ...], ...} and exits 1 if any problem
 import { readdirSync, readFileSync } from 'node:fs';
@@ -28,7 +29,7 @@ AC.SerializableObject.prototype.internalParse = function internalParse(source, c
     for (let i = 0; i < schema.getCount(); i += 1) known.add(schema.getItemAt(i).name);
     if (typeof this.getItemsCollectionPropertyName === 'function') known.add(this.getItemsCollectionPropertyName());
     for (const key of Object.keys(source)) {
-      if (!known.has(key)) unknown.push(`unknown property "${key}" on ${source.type ?? this.getJsonTypeName?.() ?? 'an object'}`);
+      if (!known.has(key)) unknown.push(`unknown property "${key}" on ${source.type ?? this.getJsonTypeName?.() ?? this.constructor.name}`);
     }
   }
   return parse.call(this, source, context);
@@ -43,7 +44,8 @@ export function problemsIn(json) {
   const problems = [];
   if (!json || typeof json !== 'object' || json.type !== 'AdaptiveCard') problems.push('not an Adaptive Card (its type must be "AdaptiveCard")');
   const version = AC.Version.parse(json?.version, new AC.SerializationContext(TARGET));
-  if (!version || !version.isValid || version.compareTo(TARGET) > 0) problems.push(`version ${json?.version} is above 1.5, the version Teams renders`);
+  if (!version || !version.isValid) problems.push(`version ${JSON.stringify(json?.version)} is not a card version`);
+  else if (version.compareTo(TARGET) > 0) problems.push(`version ${json.version} is above 1.5, the version Teams renders`);
   const context = new AC.SerializationContext(TARGET);
   const card = new AC.AdaptiveCard();
   card.parse(json, context);
@@ -53,6 +55,10 @@ export function problemsIn(json) {
   }
   for (const event of card.validateProperties().validationEvents) {
     problems.push(`${EVENT[event.event]} (${PHASE[event.phase]}): ${event.message}`);
+  }
+  // The SDK asks a label only of required inputs; Teams reads every input's label to screen readers.
+  for (const input of card.getAllInputs()) {
+    if (!input.label && !input.isRequired) problems.push(`${input.getJsonTypeName()} "${input.id}" has no label`);
   }
   return [...problems, ...unknown];
 }

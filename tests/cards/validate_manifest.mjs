@@ -15,7 +15,7 @@ function shippedSchema(address) {
   const match = /\/json-schemas\/(teams\/v[\d.]+\/MicrosoftTeams\.schema\.json)$/.exec(address ?? '');
   const path = match && join(SHIPPED, match[1]);
   if (!path || !existsSync(path)) throw new Error(`no schema shipped for "$schema": ${address}`);
-  return JSON.parse(readFileSync(path, 'utf8').replace(/\\a/g, '\\u0007').replace(/\\v/g, '\\u000b'));
+  return JSON.parse(readFileSync(path, 'utf8'));
 }
 
 /** Every way `manifest` (parsed JSON) breaks Microsoft's schema for its version, in words. */

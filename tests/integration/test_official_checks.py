@@ -16,6 +16,8 @@ import pytest
 import bot.cards
 from bot.forms import known_forms, load_form
 from bot.gallery import gallery, write_gallery
+from bot.rules.nudges import NOT_NUDGED
+from bot.rules.profile import ObligationKind
 from tests.integration.test_package import BOT_ID, build
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,11 +57,18 @@ def test_every_card_the_bot_can_send_passes_the_adaptive_cards_sdk_with_no_warni
 
 
 REQUIRED = {"type": "Input.Text", "id": "a", "isRequired": True}
+INNER = {"type": "AdaptiveCard", "body": [{"type": "Input.Text", "id": "d", "label": "D", "colour": "Good"}]}
 BROKEN: dict[str, tuple[dict[str, Any], str]] = {
     "unknown-element": ({"type": "Carousel", "text": "x"}, "UnknownElementType"),
     "unknown-property": ({"type": "TextBlock", "text": "x", "colour": "Good"}, 'unknown property "colour"'),
     "no-label": (REQUIRED | {"errorMessage": "Say"}, "RequiredInputsShouldHaveLabel"),
+    "optional-no-label": ({"type": "Input.Date", "id": "b"}, 'Input.Date "b" has no label'),
     "no-error-message": (REQUIRED | {"label": "A"}, "RequiredInputsShouldHaveErrorMessage"),
+    "newer-property": ({"type": "Input.Text", "id": "c", "label": "C", "inputStyle": "Default"}, "UnsupportedProperty"),
+    "inside-a-button": (
+        {"type": "ActionSet", "actions": [{"type": "Action.ShowCard", "title": "More", "card": INNER}]},
+        'unknown property "colour" on Input.Text',
+    ),
 }
 
 
@@ -72,19 +81,21 @@ def test_the_card_check_catches_each_kind_of_problem_teams_would_hide(tmp_path: 
     (tmp_path / "duplicate-id.json").write_text(json.dumps(repeated))
     newer = {"type": "AdaptiveCard", "version": "1.6", "body": [{"type": "TextBlock", "text": "x"}]}
     (tmp_path / "too-new.json").write_text(json.dumps(newer))
+    (tmp_path / "no-version.json").write_text(json.dumps({"type": "AdaptiveCard", "body": []}))
     (tmp_path / "fine.json").write_text(json.dumps({"type": "AdaptiveCard", "version": "1.5", "body": []}))
     status, problems = judge("validate.mjs", tmp_path)
     assert status == 1
     expected = {name: text for name, (_, text) in BROKEN.items()} | {
         "duplicate-id": 'Duplicate Id "same"',
         "too-new": "version 1.6 is above 1.5",
+        "no-version": "not a card version",
     }
     for name, text in expected.items():
         assert any(text in problem for problem in problems[f"{name}.json"]), (name, problems.get(f"{name}.json"))
     assert "fine.json" not in problems
 
 
-def test_the_gallery_uses_every_card_template_and_shows_every_step_of_every_form(
+def test_the_gallery_uses_every_card_template_and_shows_every_step_of_every_form_and_every_reminder(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     used: set[str] = set()
@@ -106,6 +117,8 @@ def test_the_gallery_uses_every_card_template_and_shows_every_step_of_every_form
                 for state in ("empty", "filled", "errors"):
                     assert f"form-{form_id}{variant}-step{number}-{state}" in names
         assert f"summary-{form_id}" in names
+    for kind in set(ObligationKind) - NOT_NUDGED:
+        assert f"reminder-{kind}" in names
 
 
 def test_the_manifest_in_the_package_passes_microsofts_schema(tmp_path: Path) -> None:
