@@ -41,8 +41,8 @@ def sweep(session: Session, profile: Profile, now: datetime, *, dry_run: bool = 
     outbox = OutboxRepository(session)
     due = nudges_due(obligations, profile.nudges, profile.calendar, now, overseers=overseers, unreachable=unreachable)
     if dry_run:
-        present = outbox.existing([(n.kind, n.subject, n.outbox_stage, n.recipient) for n in due])
-        return [n for n in due if (n.kind, n.subject, n.outbox_stage, n.recipient) not in present]
+        present = outbox.existing([n.outbox_key for n in due])
+        return [n for n in due if n.outbox_key not in present]
     queued = outbox.enqueue_many(
         [
             Queueing(
@@ -57,7 +57,7 @@ def sweep(session: Session, profile: Profile, now: datetime, *, dry_run: bool = 
         ],
         now,
     )
-    return [n for n in due if (n.kind, n.subject, n.outbox_stage, n.recipient) in queued]
+    return [n for n in due if n.outbox_key in queued]
 
 
 def _payload(nudge: Nudge, names: dict[str, str], held: SessionKind | None) -> dict[str, object]:

@@ -45,6 +45,11 @@ class Nudge:
         is once a day whatever it holds."""
         return self.stage if self.kind == DIGEST else f"{self.stage}@{self.due.isoformat()}"
 
+    @property
+    def outbox_key(self) -> tuple[str, str, str, str]:
+        """What makes it one message in the outbox: the duty's kind and subject, the stage, the recipient."""
+        return (self.kind, self.subject, self.outbox_stage, self.recipient)
+
     def as_dict(self) -> dict[str, Any]:
         """The nudge as `sweep --dry-run` prints it."""
         return {

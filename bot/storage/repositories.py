@@ -800,6 +800,20 @@ class Queueing:
     payload: dict[str, Any]
 
 
+def _outbox_row(item: Queueing, now: datetime, not_before: datetime | None = None) -> dict[str, Any]:
+    return {
+        "obligation_kind": item.obligation_kind,
+        "subject": item.subject,
+        "stage": item.stage,
+        "recipient_id": item.recipient,
+        "due": item.due,
+        "payload": item.payload,
+        "created_at": now,
+        "attempts": 0,
+        "not_before": not_before,
+    }
+
+
 class OutboxRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -819,19 +833,8 @@ class OutboxRepository:
         """Queue a nudge unless the same one is already queued or sent; its id if it was new, else None.
 
         `not_before` holds it back until then (a reminder someone asked for again tomorrow)."""
-        values = {
-            "obligation_kind": obligation_kind,
-            "subject": subject,
-            "stage": stage,
-            "recipient_id": recipient,
-            "due": due,
-            "payload": payload,
-            "created_at": now,
-            "attempts": 0,
-            "not_before": not_before,
-        }
-        dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(NudgeRow).values(**values).on_conflict_do_nothing().returning(NudgeRow.id)
+        values = _outbox_row(Queueing(obligation_kind, subject, stage, recipient, due, payload), now, not_before)
+        statement = self._insert().values(**values).on_conflict_do_nothing().returning(NudgeRow.id)
         new_id = self.session.execute(statement).scalar()
         return int(new_id) if new_id is not None else None
 
@@ -840,28 +843,13 @@ class OutboxRepository:
         of those that were new."""
         wanted = {(item.obligation_kind, item.subject, item.stage, item.recipient): item for item in items}
         present = self.existing(list(wanted))
-        rows = [
-            {
-                "obligation_kind": item.obligation_kind,
-                "subject": item.subject,
-                "stage": item.stage,
-                "recipient_id": item.recipient,
-                "due": item.due,
-                "payload": item.payload,
-                "created_at": now,
-                "attempts": 0,
-                "not_before": None,
-            }
-            for key, item in wanted.items()
-            if key not in present
-        ]
+        rows = [_outbox_row(item, now) for key, item in wanted.items() if key not in present]
         if not rows:
             return set()
-        dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
         # Another sweep may have queued some since the look: the unique key keeps those out, and RETURNING says
         # which went in.
         statement = (
-            dialect.insert(NudgeRow)
+            self._insert()
             .on_conflict_do_nothing()
             .returning(NudgeRow.obligation_kind, NudgeRow.subject, NudgeRow.stage, NudgeRow.recipient_id)
         )
@@ -881,15 +869,9 @@ class OutboxRepository:
             }
         return found & set(keys)
 
-    def exists(self, obligation_kind: str, subject: str, stage: str, recipient: str) -> bool:
-        """Whether this nudge is already queued or sent."""
-        query = select(NudgeRow.id).where(
-            NudgeRow.obligation_kind == obligation_kind,
-            NudgeRow.subject == subject,
-            NudgeRow.stage == stage,
-            NudgeRow.recipient_id == recipient,
-        )
-        return self.session.scalar(query) is not None
+    def _insert(self) -> Any:
+        dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
+        return dialect.insert(NudgeRow)
 
     def claim(self, worker: str, limit: int, now: datetime, *, only: Sequence[int] | None = None) -> list[Nudge]:
         """Take up to `limit` unsent, unclaimed nudges for `worker` (skipping rows another worker holds),

@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -139,3 +140,16 @@ def test_the_manifest_check_catches_a_manifest_teams_would_refuse(tmp_path: Path
     assert status == 1
     assert any(problem.startswith("/id must match pattern") for problem in problems)
     assert any("must have required property 'name'" in problem for problem in problems)
+
+
+def test_python_m_bot_cards_writes_the_gallery_as_json_files(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "cards", "--output", str(tmp_path / "cards")],
+        capture_output=True, text=True, timeout=60, check=False, cwd=ROOT,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    written = sorted(path.stem for path in (tmp_path / "cards").glob("*.json"))
+    assert written == sorted(gallery())
+    assert result.stdout.strip() == f"{len(written)} cards written to {tmp_path / 'cards'}."
+    card = json.loads((tmp_path / "cards" / "chat-welcome.json").read_text(encoding="utf-8"))
+    assert (card["type"], card["version"]) == ("AdaptiveCard", "1.5")

@@ -33,6 +33,7 @@ from bot.storage.repositories import (
     CaseRepository,
     JournalRepository,
     OutboxRepository,
+    Queueing,
     RecordRepository,
     SessionRepository,
     StaffRepository,
@@ -254,6 +255,25 @@ def test_the_same_nudge_is_queued_only_once(db: Session) -> None:
     db.commit()
     assert first is not None and other is not None and second is None
     assert outbox.count() == 2
+
+
+def test_a_batch_of_nudges_queues_only_those_not_already_queued_or_sent(db: Session) -> None:
+    outbox = OutboxRepository(db)
+    outbox.enqueue("recording", "S-02", "due", "s1", NOW, {}, NOW)
+    batch = [
+        Queueing("recording", "S-02", "due", "s1", NOW, {}),  # queued already
+        Queueing("recording", "S-02", "due", "p1", NOW, {"who": "Priya"}),
+        Queueing("sign_off", "S-02", "overdue", "s1", NOW, {}),
+        Queueing("sign_off", "S-02", "overdue", "s1", NOW, {}),  # twice in one batch: queued once
+    ]
+    added = outbox.enqueue_many(batch, NOW)
+    db.commit()
+    assert added == {("recording", "S-02", "due", "p1"), ("sign_off", "S-02", "overdue", "s1")}
+    assert outbox.count() == 3
+    assert outbox.enqueue_many(batch, NOW + timedelta(hours=1)) == set()
+    assert outbox.existing([("recording", "S-02", "due", "p1"), ("recording", "S-09", "due", "p1")]) == {
+        ("recording", "S-02", "due", "p1")
+    }
 
 
 def test_a_nudge_held_back_until_tomorrow_is_not_claimed_before_then(db: Session) -> None:
