@@ -2,7 +2,7 @@
 
 The contract (also in the README):
 - Every date-time is read and returned in the policy's time zone (Europe/London by default).
-- Months and years move to the same day, clamped to the month's end (dateutil's relativedelta).
+- Months and years move to the same day, clamped to the month's end (as dateutil's relativedelta does).
 - Days and weeks count local calendar days and keep the local time of day across clock changes.
 - Hours are elapsed time, so "24 hours" is always 24 real hours.
 - Working days skip weekends and England's bank holidays, counting from the day after the event
@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import json
 import re
+from calendar import monthrange
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from functools import lru_cache
+from functools import lru_cache, partial
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
-from dateutil.relativedelta import relativedelta
 
 DEFAULT_TIME_ZONE = "Europe/London"
 DEFAULT_BANK_HOLIDAYS = "ENG"
@@ -122,6 +123,23 @@ def _bank_holidays(subdivision: str) -> holidays.HolidayBase:
     return holidays.country_holidays("GB", subdiv=subdivision)
 
 
+@lru_cache(maxsize=256)
+def _clock_change_days(zone_name: str, year: int) -> frozenset[date]:
+    """The days of a year on which, or the day after which, the zone's offset from UTC changes: the only days
+    on which a local time can be missing."""
+    zone = time_zone(zone_name)
+    found: set[date] = set()
+    day = date(year, 1, 1)
+    before = datetime.combine(day - timedelta(days=1), time(12), zone).utcoffset()
+    while day.year == year:
+        offset = datetime.combine(day, time(12), zone).utcoffset()
+        if offset != before:
+            found |= {day - timedelta(days=1), day}
+        before = offset
+        day += timedelta(days=1)
+    return frozenset(found)
+
+
 def check_bank_holidays(subdivision: str) -> None:
     """Fail if the United Kingdom has no such nation for bank holidays."""
     if subdivision not in holidays.country_holidays("GB").subdivisions:
@@ -161,6 +179,65 @@ class Calendar:
             result = self._add_part(result, amount, unit)
         return result
 
+    def steps_within(self, start: datetime, interval: Interval, until: datetime, most: int) -> int:
+        """How many times `interval` can be added to `start`, one after another, landing at or before `until`
+        (at most `most`): what stepping with `add` would count, worked out without stepping where the interval
+        is a number of hours, days or weeks."""
+        if len(interval.parts) == 1:
+            amount, unit = interval.parts[0]
+            if unit is Unit.HOURS:  # elapsed time: the k-th step is exactly k times as far
+                step, first = timedelta(hours=amount), self.local(start).astimezone(UTC)
+                return self._steps(lambda k: (first + k * step).astimezone(self.zone), first, step, until, most)
+            if unit in (Unit.DAYS, Unit.WEEKS):
+                return self._day_steps(start, timedelta(days=amount * (7 if unit is Unit.WEEKS else 1)), until, most)
+        count, boundary = 0, self.add(start, interval)
+        while boundary <= until and count < most:
+            count += 1
+            boundary = self.add(boundary, interval)
+        return count
+
+    @staticmethod
+    def _steps(landing: Callable[[int], datetime], first: datetime, step: timedelta, until: datetime, most: int) -> int:
+        """How many of steps 1..`most` land at or before `until`, where `landing(k)` is where the k-th lands and
+        they land in order, roughly `step` apart from `first`."""
+        # The guess is out by at most a clock change; the comparisons are the ones stepping makes.
+        steps = max(0, min(most, (until.astimezone(UTC) - first.astimezone(UTC)) // step))
+        while steps > 0 and landing(steps) > until:
+            steps -= 1
+        while steps < most and landing(steps + 1) <= until:
+            steps += 1
+        return steps
+
+    def _day_steps(self, start: datetime, step: timedelta, until: datetime, most: int) -> int:
+        """`steps_within` for a whole number of local days: the k-th step keeps the wall-clock time, k steps on,
+        until one lands in the hour lost when the clocks go forward, which moves every later step by the gap."""
+        count, wall = 0, self.local(start).replace(tzinfo=None)
+        while count < most:
+            steps = self._steps(partial(self._day_landing, wall, step), self._at_local(wall), step, until, most - count)
+            moved = self._first_missing_step(wall, step, steps)
+            if moved is None:
+                return count + steps
+            count += moved
+            wall = self._day_landing(wall, step, moved).replace(tzinfo=None)
+        return count
+
+    def _day_landing(self, wall: datetime, step: timedelta, k: int) -> datetime:
+        return self._at_local(wall + k * step)
+
+    def _first_missing_step(self, wall: datetime, step: timedelta, steps: int) -> int | None:
+        """The first of steps 1..`steps` from `wall` whose local time does not exist, if any."""
+        if steps <= 0:
+            return None
+        first, last = (wall + step).date(), (wall + steps * step).date()
+        for year in range(first.year, last.year + 1):
+            for day in sorted(_clock_change_days(self.zone_name, year)):
+                if not first <= day <= last or (day - wall.date()) % step:
+                    continue
+                candidate = wall + ((day - wall.date()) // step) * step
+                if self._at_local(candidate).replace(tzinfo=None) != candidate:
+                    return (day - wall.date()) // step
+        return None
+
     def _add_part(self, moment: datetime, amount: int, unit: Unit) -> datetime:
         wall = moment.replace(tzinfo=None)
         if unit is Unit.HOURS:
@@ -170,9 +247,9 @@ class Calendar:
         if unit is Unit.WEEKS:
             return self._at_local(wall + timedelta(weeks=amount))
         if unit is Unit.MONTHS:
-            return self._at_local(wall + relativedelta(months=amount))
+            return self._at_local(_plus_months(wall, amount))
         if unit is Unit.YEARS:
-            return self._at_local(wall + relativedelta(years=amount))
+            return self._at_local(_plus_months(wall, 12 * amount))
         return self._at_local(datetime.combine(self._working_days_after(wall.date(), amount), wall.time()))
 
     def _working_days_after(self, day: date, count: int) -> date:
@@ -183,5 +260,14 @@ class Calendar:
         return day
 
     def _at_local(self, wall: datetime) -> datetime:
+        zone = self.zone
+        if wall.date() not in _clock_change_days(self.zone_name, wall.year):
+            return wall.replace(tzinfo=zone, fold=0)  # every local time that day exists, once
         # Round-trip through UTC so a wall time in the spring-forward gap lands after it.
-        return wall.replace(tzinfo=self.zone).astimezone(UTC).astimezone(self.zone)
+        return wall.replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
+
+
+def _plus_months(wall: datetime, months: int) -> datetime:
+    """The same day `months` later, clamped to that month's end (as dateutil's relativedelta does it)."""
+    year, month = divmod(wall.year * 12 + wall.month - 1 + months, 12)
+    return wall.replace(year=year, month=month + 1, day=min(wall.day, monthrange(year, month + 1)[1]))

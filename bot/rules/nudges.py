@@ -90,13 +90,9 @@ def in_working_hours(plan: NudgePlan | None, calendar: Calendar, now: datetime) 
 
 def stage_of(obligation: Obligation, plan: NudgePlan, calendar: Calendar, now: datetime) -> str | None:
     """Where a duty stands at `now`: not yet, soon, due today, or overdue for the Nth period."""
+    if now > obligation.due:  # the first period, then one more for each repeat that has come round
+        return f"overdue-{1 + calendar.steps_within(obligation.due, plan.repeat_overdue, now, _MOST_REPEATS - 1)}"
     local_now, due = calendar.local(now), calendar.local(obligation.due)
-    if now > obligation.due:
-        periods, boundary = 1, calendar.add(obligation.due, plan.repeat_overdue)
-        while boundary <= now and periods < _MOST_REPEATS:
-            periods += 1
-            boundary = calendar.add(boundary, plan.repeat_overdue)
-        return f"overdue-{periods}"
     if local_now.date() == due.date():
         return "due"
     if calendar.add(now, plan.before_due).date() >= due.date():  # counted in days, whatever the hour

@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import assume, given
+from dateutil.relativedelta import relativedelta
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from bot.rules.calendar import Calendar, Interval, IntervalError
@@ -160,3 +161,138 @@ def test_property_a_later_event_never_falls_due_earlier(a: datetime, b: datetime
     # apart; everywhere else the order of local wall times is the order of instants.
     assume(CALENDAR.local(early).replace(tzinfo=None) <= CALENDAR.local(late).replace(tzinfo=None))
     assert add(early, text) <= add(late, text)
+
+
+# --- counting repeats without stepping ----------------------------------------------------------
+
+
+def stepped(calendar: Calendar, start: datetime, interval: Interval, until: datetime, most: int) -> int:
+    """The slow way `steps_within` must agree with: add the interval again and again."""
+    count, boundary = 0, calendar.add(start, interval)
+    while boundary <= until and count < most:
+        count += 1
+        boundary = calendar.add(boundary, interval)
+    return count
+
+
+REPEATS = ["1 week", "2 weeks", "1 day", "3 days", "24 hours", "7 hours", "1 month", "2 working days", "1 week + 1 day"]
+
+
+@given(
+    start=moments,
+    text=st.sampled_from(REPEATS),
+    later=st.timedeltas(min_value=timedelta(days=-10), max_value=timedelta(days=3 * 366)),
+    most=st.integers(min_value=0, max_value=600),
+)
+def test_property_counting_repeats_agrees_with_stepping_one_at_a_time(
+    start: datetime, text: str, later: timedelta, most: int
+) -> None:
+    interval = Interval.parse(text)
+    until = start + later
+    assert CALENDAR.steps_within(start, interval, until, most) == stepped(CALENDAR, start, interval, until, most)
+
+
+# Zones whose clocks change at different hours (and, in Casablanca, several times a year), to reach the
+# steps that land in a lost hour and move every later step.
+ZONES = ["Europe/London", "America/New_York", "Australia/Lord_Howe", "America/Santiago", "Africa/Casablanca"]
+
+
+def clock_change_days(zone: ZoneInfo, year: int) -> list[date]:
+    """Days on which the offset at the end of the day is not the offset at its start."""
+    day, found = date(year, 1, 1), []
+    while day.year == year:
+        morning = datetime.combine(day, datetime.min.time(), zone).utcoffset()
+        night = datetime.combine(day, datetime.max.time(), zone).utcoffset()
+        if morning != night:
+            found.append(day)
+        day += timedelta(days=1)
+    return found
+
+
+@settings(max_examples=400)
+@example(zone_name="Europe/London", year=2026, which=0, unit="weeks", amount=1, back=1, minutes=90, extra=1, jitter=0)
+@example(zone_name="America/Santiago", year=2020, which=0, unit="days", amount=1, back=1, minutes=0, extra=1, jitter=0)
+@given(
+    zone_name=st.sampled_from(ZONES),
+    year=st.integers(min_value=2020, max_value=2034),
+    which=st.integers(min_value=0, max_value=20),
+    unit=st.sampled_from(["days", "weeks"]),
+    amount=st.integers(min_value=1, max_value=3),
+    back=st.integers(min_value=0, max_value=6),
+    minutes=st.sampled_from(range(0, 4 * 60, 30)),
+    extra=st.integers(min_value=-1, max_value=2),
+    jitter=st.sampled_from(range(-90, 91, 30)),
+)
+def test_property_counting_repeats_agrees_with_stepping_across_a_lost_hour(
+    zone_name: str, year: int, which: int, unit: str, amount: int, back: int, minutes: int, extra: int, jitter: int
+) -> None:
+    zone = ZoneInfo(zone_name)
+    changes = clock_change_days(zone, year)
+    assume(changes)
+    change = changes[which % len(changes)]
+    calendar = Calendar(zone_name=zone_name)
+    interval = Interval.parse(f"{amount} {unit}")
+    step = timedelta(days=amount * (7 if unit == "weeks" else 1))
+    # Start a whole number of steps before a clock change, in the small hours when clocks change, and stop
+    # within a couple of hours of a later step, where a step moved by the lost hour makes the difference.
+    start = datetime.combine(change - back * step, datetime.min.time(), zone) + timedelta(minutes=minutes)
+    wall = start.replace(tzinfo=None) + (back + extra) * step
+    until = wall.replace(tzinfo=zone) + timedelta(minutes=jitter)
+    assert calendar.steps_within(start, interval, until, 520) == stepped(calendar, start, interval, until, 520)
+
+
+def test_a_weekly_repeat_that_lands_in_the_lost_hour_moves_every_later_repeat() -> None:
+    start = london(2026, 3, 22, 1, 30)  # a week before the clocks go forward at 01:00 on 29 March
+    week = Interval.parse("1 week")
+    # The first repeat lands at 02:30 (01:30 does not exist), so the second is 5 April at 02:30, not 01:30.
+    assert CALENDAR.steps_within(start, week, london(2026, 4, 5, 2), 520) == 1
+    assert CALENDAR.steps_within(start, week, london(2026, 4, 5, 2, 30), 520) == 2
+
+
+def reference_add(calendar: Calendar, moment: datetime, interval: Interval) -> datetime:
+    """Interval arithmetic done the plain way: dateutil for months, a round trip through UTC for every result."""
+    zone = calendar.zone
+
+    def settle(wall: datetime) -> datetime:
+        return wall.replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
+
+    result = moment.astimezone(zone)
+    for amount, unit in interval.parts:
+        wall = result.replace(tzinfo=None)
+        if unit == "hours":
+            result = (result.astimezone(UTC) + timedelta(hours=amount)).astimezone(zone)
+        elif unit in ("days", "weeks"):
+            result = settle(wall + timedelta(days=amount * (7 if unit == "weeks" else 1)))
+        elif unit in ("months", "years"):
+            result = settle(wall + relativedelta(months=amount * (12 if unit == "years" else 1)))
+        else:
+            day = wall.date()
+            for _ in range(amount):
+                day += timedelta(days=1)
+                while not calendar.is_working_day(day):
+                    day += timedelta(days=1)
+            result = settle(datetime.combine(day, wall.time()))
+    return result
+
+
+@example(zone_name="Europe/London", start=datetime(2026, 3, 22, 1, 30, tzinfo=LONDON), text="1 week")
+@example(zone_name="Europe/London", start=datetime(2026, 10, 24, 1, 30, tzinfo=LONDON), text="24 hours")
+@example(zone_name="America/Santiago", start=datetime(2020, 9, 5, 4, 0, tzinfo=UTC), text="1 day")
+@given(
+    zone_name=st.sampled_from(ZONES),
+    start=st.datetimes(
+        min_value=datetime(2020, 1, 1),  # noqa: DTZ001 - hypothesis bounds are naive by design
+        max_value=datetime(2035, 12, 31),  # noqa: DTZ001
+        timezones=st.sampled_from([UTC, LONDON]),
+        allow_imaginary=False,
+    ),
+    text=st.sampled_from([*REPEATS, "1 month", "6 weeks + 6 months", "1 year", "13 months", "3 working days"]),
+)
+def test_property_adding_an_interval_gives_what_the_plain_round_trip_gives(
+    zone_name: str, start: datetime, text: str
+) -> None:
+    calendar = Calendar(zone_name=zone_name)
+    interval = Interval.parse(text)
+    mine, plain = calendar.add(start, interval), reference_add(calendar, start, interval)
+    assert (mine, mine.fold, mine.tzinfo) == (plain, plain.fold, plain.tzinfo)
+    assert mine.utcoffset() == plain.utcoffset()

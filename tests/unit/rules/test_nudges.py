@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from bot.rules.calendar import Interval
 from bot.rules.engine import Obligation
 from bot.rules.nudges import held_as, nudges_due, stage_of
-from bot.rules.profile import Citation, ObligationKind, load_profile
+from bot.rules.profile import Citation, NudgePlan, ObligationKind, load_profile
 from tests.builders import at
 
 PROFILE = load_profile("wokingham")
@@ -132,3 +136,55 @@ def test_supervision_held_records_a_session_the_duty_s_own_rule_counts(
     chosen = load_profile(profile)
     found = held_as(chosen, replace(duty(kind, "C-1", at(2026, 11, 26, 14)), rule_id=rule_id))
     assert (found.value if found else None) == session
+
+
+def stepped_stage(obligation: Obligation, plan: NudgePlan, now: datetime) -> str | None:
+    """The stage worked out the slow way, a repeat at a time, as the reminder plan was first written."""
+    if now > obligation.due:
+        periods, boundary = 1, CALENDAR.add(obligation.due, plan.repeat_overdue)
+        while boundary <= now and periods < 520:
+            periods += 1
+            boundary = CALENDAR.add(boundary, plan.repeat_overdue)
+        return f"overdue-{periods}"
+    return stage_of(obligation, plan, CALENDAR, now)
+
+
+moments = st.datetimes(
+    min_value=datetime(2022, 1, 1),  # noqa: DTZ001 - hypothesis bounds are naive by design
+    max_value=datetime(2030, 12, 31),  # noqa: DTZ001
+    timezones=st.just(ZoneInfo("Europe/London")),
+)
+
+
+@given(
+    due=moments,
+    later=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=4 * 366)),
+    repeat=st.sampled_from(["1 week", "2 weeks", "3 days", "48 hours", "1 month", "5 working days"]),
+)
+def test_property_the_overdue_stage_is_the_one_stepping_a_repeat_at_a_time_finds(
+    due: datetime, later: timedelta, repeat: str
+) -> None:
+    plan = replace(PLAN, repeat_overdue=Interval.parse(repeat))
+    obligation = duty("recording", "S1", due)
+    assert stage_of(obligation, plan, CALENDAR, due + later) == stepped_stage(obligation, plan, due + later)
+
+
+def utc(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("now", "stage"),
+    [
+        pytest.param(utc(2026, 3, 29, 1, 29), "overdue-1", id="just-before-the-first-repeat"),
+        pytest.param(utc(2026, 3, 29, 1, 30), "overdue-2", id="the-first-repeat-at-0230-summer-time"),
+        pytest.param(utc(2026, 4, 5, 1, 0), "overdue-2", id="not-at-0130-the-week-after"),
+        pytest.param(utc(2026, 4, 5, 1, 30), "overdue-3", id="at-0230-the-week-after"),
+        pytest.param(utc(2037, 1, 1, 12), "overdue-520", id="ten-years-on-the-count-stops"),
+    ],
+)
+def test_a_weekly_repeat_moved_by_the_clocks_going_forward_stays_moved(now: datetime, stage: str) -> None:
+    # Due at 01:30 on the Sunday before the clocks go forward: the next week's 01:30 does not exist, so the
+    # repeat is at 02:30 summer time, and every repeat after it too.
+    due = at(2026, 3, 22, 1, 30)
+    assert stage_of(duty("recording", "S1", due), PLAN, CALENDAR, now) == stage
