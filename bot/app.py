@@ -21,6 +21,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.delivery import Deliverer, Pacing
 from bot.dialogs.companion_bot import CompanionBot
+from bot.edge import ReusingAuthentication
 from bot.messages import message_for
 from bot.rules.profile import load_profile
 from bot.scheduler import Sweeper, start_scheduler
@@ -56,7 +57,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
         APP_TYPE=settings.app_type,
         APP_TENANTID=settings.app_tenant_id,
     )
-    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(credentials))
+    adapter = CloudAdapter(ReusingAuthentication(ConfigurationBotFrameworkAuthentication(credentials)))
     adapter.on_turn_error = _on_turn_error
 
     app = web.Application(client_max_size=MAX_BODY)

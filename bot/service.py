@@ -6,6 +6,7 @@ thread so the web server's event loop never waits on it.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -89,6 +90,10 @@ class NotAllowed(PermissionError):
     """The person may not do this; the message says so politely."""
 
 
+IDENTITY_KEPT_FOR = 60.0  # seconds a Teams identity's lookup is reused
+IDENTITIES_KEPT = 10_000
+
+
 class Companion:
     """The companion's actions, shared by every conversation."""
 
@@ -97,6 +102,7 @@ class Companion:
         self.profile = profile
         self.clock = clock
         self.demo = demo
+        self._known: dict[str, tuple[float, Person, ConversationReference | None]] = {}
 
     async def in_session(self, work: Callable[[Session], T]) -> T:
         """Run `work` with a database session in a worker thread, committing if it succeeds."""
@@ -132,19 +138,33 @@ class Companion:
 
         return await self.in_session(act)
 
-    async def identify(self, teams_id: str) -> Person | None:
-        """The person with this Teams identity, if they are set up."""
+    async def identify(self, teams_id: str, reference: ConversationReference | None = None) -> Person | None:
+        """The person with this Teams identity, if they are set up; on the way, keep `reference`, where to reach
+        them for messages they did not ask for.
+
+        Who someone is, and where they were reached, is remembered for a minute (IDENTITY_KEPT_FOR), so a
+        conversation's turns after the first skip this lookup; linking a Teams identity here forgets it at
+        once, and a change made elsewhere (an import, a person marked unreachable) shows within the minute."""
+        kept = self._known.get(teams_id)
+        if kept is not None and kept[0] > time.monotonic() and kept[2] == reference:
+            return kept[1]
+        now = self.clock.now()
 
         def find(session: Session) -> Person | None:
-            row = StaffRepository(session).get_by_teams_id(teams_id)
-            return Person(row.id, row.name, Role(row.role)) if row else None
+            people = StaffRepository(session)
+            row = people.get_by_teams_id(teams_id)
+            if row is None:
+                return None
+            if reference is not None:
+                people.save_conversation(row.id, reference, now)
+            return Person(row.id, row.name, Role(row.role))
 
-        return await self.in_session(find)
-
-    async def remember_conversation(self, person: Person, reference: ConversationReference) -> None:
-        """Keep where to reach this person for messages they did not ask for."""
-        now = self.clock.now()
-        await self.in_session(lambda session: StaffRepository(session).save_conversation(person.id, reference, now))
+        person = await self.in_session(find)
+        if person is not None:
+            if len(self._known) >= IDENTITIES_KEPT:
+                self._known.clear()
+            self._known[teams_id] = (time.monotonic() + IDENTITY_KEPT_FOR, person, reference)
+        return person
 
     async def demo_people(self) -> list[Person]:
         """One practitioner, one supervisor and one manager to try the demo as."""
@@ -184,6 +204,7 @@ class Companion:
             people.link_teams_identity(staff_id, teams_id)
 
         await self.in_session(link)
+        self._known.clear()
         return allowed[staff_id]
 
     async def due_for(self, person: Person) -> list[DueLine]:
@@ -415,7 +436,7 @@ class Forms:
             answers = dict(record.answers)
             if action in {"form.save", "form.next", "form.finish"}:
                 answers.update(answers_from(form, step, data))
-                record = records.save_draft(form_id, person.id, answers, now, thread=thread)
+                record = records.save_draft(form_id, person.id, answers, now, thread=thread, latest=record)
                 self._audit(session, person, "save draft", thread, Outcome.ALLOWED)
             if action == "form.save":
                 saved_at = self.companion.profile.calendar.local(now)
@@ -429,29 +450,33 @@ class Forms:
             walk = form.steps(editing=bool(answers.get(EDITING)))
             if action == "form.back":
                 answers[STEP] = walk[max(0, walk.index(step) - 1)] if step in walk else walk[0]
-                record = records.save_draft(form_id, person.id, answers, now, thread=thread)
+                record = records.save_draft(form_id, person.id, answers, now, thread=thread, latest=record)
                 return FormView(FormOutcome.STEP, self._card(session, person, form, record))
             context = self._context(session, person, form, answers)
             errors = check_step(form, step, answers, context)
             if errors:
-                return FormView(FormOutcome.STEP, self._card(session, person, form, record, errors=errors))
+                return FormView(FormOutcome.STEP, self._card(session, person, form, record, context, errors=errors))
             if action == "form.next" and step in walk and step != walk[-1]:
                 answers[STEP] = walk[walk.index(step) + 1]
-                record = records.save_draft(form_id, person.id, answers, now, thread=thread)
-                return FormView(FormOutcome.STEP, self._card(session, person, form, record))
+                record = records.save_draft(form_id, person.id, answers, now, thread=thread, latest=record)
+                return FormView(FormOutcome.STEP, self._card(session, person, form, record, context))
             if action != "form.finish":
                 return FormView(
-                    FormOutcome.STALE, self._card(session, person, form, record), "I did not recognise that button."
+                    FormOutcome.STALE,
+                    self._card(session, person, form, record, context),
+                    "I did not recognise that button.",
                 )
             for earlier in walk:
                 if problems := check_step(form, earlier, answers, context):
                     answers[STEP] = earlier
-                    record = records.save_draft(form_id, person.id, answers, now, thread=thread)
-                    return FormView(FormOutcome.STEP, self._card(session, person, form, record, errors=problems))
+                    record = records.save_draft(form_id, person.id, answers, now, thread=thread, latest=record)
+                    return FormView(
+                        FormOutcome.STEP, self._card(session, person, form, record, context, errors=problems)
+                    )
             if form_id == "case_discussion" and not answers.get(EDITING):
                 # Keep what was brought forward, so later versions and summaries show it truly.
                 answers[PREVIOUS] = [[a.id, a.text, a.owner, a.due] for a in context.previous_actions]
-                record = records.save_draft(form_id, person.id, answers, now, thread=thread)
+                record = records.save_draft(form_id, person.id, answers, now, thread=thread, latest=record)
             if form_id == "journal":
                 # The private journal entry is kept in step with the newest finished version.
                 journals = JournalRepository(session)
@@ -460,7 +485,7 @@ class Forms:
                     journals.update(int(answers[ENTRY]), content, now)
                 else:
                     answers[ENTRY] = journals.add(person.id, content, now).id
-                record = records.save_draft(form_id, person.id, answers, now, thread=thread)
+                record = records.save_draft(form_id, person.id, answers, now, thread=thread, latest=record)
             finished = records.finalise(record.id, now)
             self._audit(session, person, "finish form", thread, Outcome.ALLOWED)
             finished_at = when(self.companion.profile.calendar.local(now))
@@ -519,10 +544,12 @@ class Forms:
     def _context(self, session: Session, person: Person, form: FormTemplate, answers: dict[str, Any]) -> FormContext:
         """What this person's form may offer: their own cases, the child's open actions, the policy's triggers."""
         people = StaffRepository(session)
-        workers = [person.id, *people.supervisees_of(person.id)]
+        names = {person.id: person.name, **people.supervisees_named(person.id)}
+        workers = list(names)
         held = _held_session(session, answers[SESSION]) if isinstance(answers.get(SESSION), str) else None
         if held is not None and held.supervisee and held.supervisee not in workers:
             workers.append(held.supervisee)  # writing up urgent supervision for someone they cover
+            names |= people.names_of([held.supervisee])
         cases = tuple(CaseRepository(session).open_for_workers(workers))
         chosen = answers.get("case")
         previous: tuple[OpenAction, ...] = ()
@@ -535,7 +562,6 @@ class Forms:
             )
         oversight = self.companion.profile.oversight
         supervisees = workers[1:]
-        names = {staff_id: row.name for staff_id in workers if (row := people.get(staff_id)) is not None}
         listed = supervisees if supervisees else [person.id]
         return FormContext(
             cases=cases,
@@ -547,10 +573,18 @@ class Forms:
         )
 
     def _card(
-        self, session: Session, person: Person, form: FormTemplate, record: Record, **extra: Any
+        self,
+        session: Session,
+        person: Person,
+        form: FormTemplate,
+        record: Record,
+        context: FormContext | None = None,
+        **extra: Any,
     ) -> dict[str, Any]:
+        """The card for the record's current step; `context`, when the caller has just worked it out for the
+        same answers (it does not depend on the step)."""
         step = int(record.answers.get(STEP, 0))
-        context = self._context(session, person, form, record.answers)
+        context = context or self._context(session, person, form, record.answers)
         return step_card(
             form, step, record.answers, thread=record.thread, version=record.version, context=context, **extra
         )

@@ -140,10 +140,7 @@ class CompanionBot(ActivityHandler):
         teams_id = getattr(sender, "aad_object_id", None) if sender else None
         if not teams_id:
             return None
-        person = await self.companion.identify(teams_id)
-        if person is not None:
-            await self.companion.remember_conversation(person, _reference(turn_context.activity))
-        return person
+        return await self.companion.identify(teams_id, _reference(turn_context.activity))
 
     async def _welcome(self, turn_context: TurnContext) -> None:
         person = await self._person(turn_context)

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
+import weakref
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -46,6 +49,7 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
@@ -58,8 +62,8 @@ T = TypeVar("T")
 
 
 async def in_session(sessions: sessionmaker[Session], work: Callable[[Session], T]) -> T:
-    """Run `work` with a database session in a worker thread, committing if it succeeds, so the event loop
-    never waits on the database."""
+    """Run `work` with a database session in one of the database's own threads, committing if it succeeds,
+    so the event loop never waits on the database."""
 
     def in_thread() -> T:
         with sessions() as session:
@@ -67,7 +71,27 @@ async def in_session(sessions: sessionmaker[Session], work: Callable[[Session], 
             session.commit()
             return result
 
-    return await asyncio.to_thread(in_thread)
+    engine = sessions.kw.get("bind")
+    if not isinstance(engine, Engine):
+        return await asyncio.to_thread(in_thread)
+    return await asyncio.get_running_loop().run_in_executor(_threads_for(engine), in_thread)
+
+
+_THREADS: weakref.WeakKeyDictionary[Engine, ThreadPoolExecutor] = weakref.WeakKeyDictionary()
+_THREADS_LOCK = threading.Lock()
+
+
+def _threads_for(engine: Engine) -> ThreadPoolExecutor:
+    """The threads that do this database's work. SQLite lets one writer in at a time and makes the others
+    sleep and try again, so its work queues here for a single thread instead; PostgreSQL gets one thread
+    for each pooled connection."""
+    with _THREADS_LOCK:
+        threads = _THREADS.get(engine)
+        if threads is None:
+            size = 1 if engine.dialect.name == "sqlite" else max(1, getattr(engine.pool, "size", lambda: 5)())
+            threads = ThreadPoolExecutor(max_workers=size, thread_name_prefix="database")
+            _THREADS[engine] = threads
+        return threads
 
 
 def migrate(url: str) -> None:

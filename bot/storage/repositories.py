@@ -7,9 +7,9 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Table, and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -80,6 +80,13 @@ class StaffRepository:
     def get(self, staff_id: str) -> StaffRow | None:
         return self.session.get(StaffRow, staff_id)
 
+    def names_of(self, staff_ids: Sequence[str]) -> dict[str, str]:
+        """The names of these people, by id (anyone not in the store left out)."""
+        if not staff_ids:
+            return {}
+        rows = self.session.execute(select(StaffRow.id, StaffRow.name).where(StaffRow.id.in_(list(staff_ids))))
+        return {staff_id: name for staff_id, name in rows}
+
     def get_by_teams_id(self, aad_object_id: str) -> StaffRow | None:
         return self.session.scalar(select(StaffRow).where(StaffRow.aad_object_id == aad_object_id))
 
@@ -123,7 +130,14 @@ class StaffRepository:
         _get(self.session, StaffRow, staff_id).aad_object_id = aad_object_id
 
     def save_conversation(self, staff_id: str, reference: ConversationReference, now: datetime) -> None:
+        """Keep where to reach this person; written only when it changed (or they had been unreachable)."""
         row = _get(self.session, StaffRow, staff_id)
+        if (row.service_url, row.tenant_id, row.conversation_id) == (
+            reference.service_url,
+            reference.tenant_id,
+            reference.conversation_id,
+        ) and row.unreachable_since is None:
+            return
         row.service_url = reference.service_url
         row.tenant_id = reference.tenant_id
         row.conversation_id = reference.conversation_id
@@ -199,6 +213,20 @@ class StaffRepository:
                 .order_by(RelationshipRow.supervisee_id)
             )
         )
+
+    def supervisees_named(self, supervisor: str) -> dict[str, str]:
+        """Everyone this person currently supervises (not as cover), with their names, in id order."""
+        rows = self.session.execute(
+            select(StaffRow.id, StaffRow.name)
+            .join(RelationshipRow, RelationshipRow.supervisee_id == StaffRow.id)
+            .where(
+                RelationshipRow.supervisor_id == supervisor,
+                RelationshipRow.ended_on.is_(None),
+                RelationshipRow.is_cover.is_(False),
+            )
+            .order_by(StaffRow.id)
+        )
+        return {staff_id: name for staff_id, name in rows}
 
     def cover_on(self, supervisee: str, day: date) -> Relationship | None:
         """Who covers for the supervisor on `day`, if anyone."""
@@ -552,9 +580,12 @@ class RecordRepository:
         *,
         thread: str | None = None,
         session_id: str | None = None,
+        latest: Record | None = None,
     ) -> Record:
-        """Keep what was typed: update the thread's open draft, or start a new version after a final one."""
-        latest = self.latest(thread) if thread else None
+        """Keep what was typed: update the thread's open draft, or start a new version after a final one.
+        `latest`: the thread's newest version, when the caller has just read it."""
+        if latest is None or latest.thread != thread:
+            latest = self.latest(thread) if thread else None
         if latest is not None and latest.status is RecordStatus.DRAFT:
             row = _get(self.session, RecordRow, latest.id)
             row.answers, row.updated_at = answers, now
@@ -870,8 +901,9 @@ class OutboxRepository:
         return found & set(keys)
 
     def _insert(self) -> Any:
+        # Into the table itself, not through the mapped class: thousands of reminders go in as plain rows.
         dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
-        return dialect.insert(NudgeRow)
+        return dialect.insert(cast(Table, NudgeRow.__table__))
 
     def claim(self, worker: str, limit: int, now: datetime, *, only: Sequence[int] | None = None) -> list[Nudge]:
         """Take up to `limit` unsent, unclaimed nudges for `worker` (skipping rows another worker holds),
