@@ -21,7 +21,7 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 RETRY_STATUSES = frozenset({412, 429, 502, 504})
 GONE_STATUSES = frozenset({403, 404})
 CLAIM_TIMEOUT = timedelta(minutes=10)  # a claim older than this was left by a sender that stopped
+BATCH_SECONDS = 60  # how much sending one round of deliver_all claims, in seconds at the pace
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,8 +112,14 @@ class Pacer:
         self._next_for[conversation] = max(self._next_for.get(conversation, 0.0), self.monotonic() + seconds)
 
     async def wait_turn(self, conversation: str) -> None:
-        """Wait for the next slot this conversation may use, and take it."""
+        """Wait until this conversation may have another message, then for the next overall slot, and take it.
+        Taking the overall slot only once the conversation is ready keeps the overall slots back to back:
+        one person's one-a-second gap never leaves the others' slots unused."""
+        ready = self._next_for.get(conversation, 0.0)
         now = self.monotonic()
+        if ready > now:
+            await self.sleep(ready - now)
+            now = self.monotonic()
         slot = max(now, self._next_overall, self._next_for.get(conversation, 0.0))
         self._next_overall = slot + 1 / self.pacing.per_second
         self._next_for[conversation] = slot + self.pacing.per_conversation_gap
@@ -145,6 +152,7 @@ class Deliverer:
         self.name = name
         self.pacer = Pacer(pacing or Pacing())
         self._background: set[asyncio.Task[DeliveryReport]] = set()
+        self._at_once = asyncio.Semaphore(self.pacer.pacing.conversations_at_once)
 
     @property
     def pacing(self) -> Pacing:
@@ -154,6 +162,7 @@ class Deliverer:
     @pacing.setter
     def pacing(self, pacing: Pacing) -> None:
         self.pacer.pacing = pacing
+        self._at_once = asyncio.Semaphore(pacing.conversations_at_once)
 
     async def _in_session(self, work: Callable[[Session], Any]) -> Any:
         return await in_session(self.sessions, work)
@@ -173,6 +182,19 @@ class Deliverer:
         """Wait for deliveries started with `deliver_soon` to finish."""
         while self._background:
             await asyncio.gather(*list(self._background), return_exceptions=True)
+
+    async def deliver_all(self, limit: int | None = None) -> DeliveryReport:
+        """Deliver round after round until a round finds less than a full batch: everything due goes now,
+        however much there is, rather than a batch at each sweep. A round is a minute's sending at the pace
+        (BATCH_SECONDS), so the wait at the end of each round for its last retries is small beside it, and
+        a round is always sent well within CLAIM_TIMEOUT."""
+        limit = limit or max(100, int(self.pacing.per_second * BATCH_SECONDS))
+        total = DeliveryReport()
+        while True:
+            report = await self.deliver(limit)
+            total = DeliveryReport(*(a + b for a, b in zip(astuple(total), astuple(report), strict=True)))
+            if report.sent + report.failed + report.unreachable < limit:
+                return total
 
     async def deliver(self, limit: int = 500, *, only: Sequence[int] | None = None) -> DeliveryReport:
         """Claim up to `limit` queued messages (or just `only` these) and send them, paced."""
@@ -195,11 +217,11 @@ class Deliverer:
                 outcomes.append("unreachable")
             else:
                 by_conversation.setdefault(reference.conversation_id, []).append((nudge, reference))
-        at_once = asyncio.Semaphore(self.pacing.conversations_at_once)
 
+        # Every conversation waits for its turns at once; only the sending itself is limited (_at_once), so a
+        # person with several messages (one a second) never holds up everyone else's.
         async def one_conversation(items: list[tuple[QueuedNudge, Any]]) -> list[str]:
-            async with at_once:
-                return [outcome for nudge, reference in items for outcome in await self._send_one(nudge, reference)]
+            return [outcome for nudge, reference in items for outcome in await self._send_one(nudge, reference)]
 
         for results in await asyncio.gather(*(one_conversation(items) for items in by_conversation.values())):
             outcomes.extend(results)
@@ -221,8 +243,10 @@ class Deliverer:
         for attempt in range(self.pacing.tries):
             await self.pacer.wait_turn(conversation)
             try:
-                await _deliver(self.adapter, reference, card, self.app_id)
-            except Exception as error:
+                # Once a message is on its way, stopping now still lets it be marked sent, so it never goes twice.
+                await asyncio.shield(self._send_and_mark(nudge, reference, card))
+            except _NotSent as not_sent:
+                error = not_sent.error
                 response = getattr(error, "response", None)
                 status = getattr(response, "status_code", None)
                 if status in GONE_STATUSES:
@@ -240,9 +264,16 @@ class Deliverer:
                 log.warning("Could not deliver message %s: %s", nudge.id, error)
                 await self._in_session(partial(_failed, nudge.id, str(error), self.clock.now(), False))
                 return [*outcomes, "failed"]
-            await self._in_session(partial(_sent, nudge.id, self.clock.now()))
             return [*outcomes, "sent"]
         return outcomes  # pragma: no cover - the loop always returns
+
+    async def _send_and_mark(self, nudge: QueuedNudge, reference: ConversationReference, card: dict[str, Any]) -> None:
+        try:
+            async with self._at_once:
+                await _deliver(self.adapter, reference, card, self.app_id)
+        except Exception as error:
+            raise _NotSent(error) from error
+        await self._in_session(partial(_sent, nudge.id, self.clock.now()))
 
     async def _gone(self, nudge: QueuedNudge, reason: str, *, give_up: bool = True) -> None:
         now = self.clock.now()
@@ -252,6 +283,14 @@ class Deliverer:
             OutboxRepository(session).mark_failed(nudge.id, reason, now, give_up=give_up)
 
         await self._in_session(record)
+
+
+class _NotSent(Exception):
+    """Sending failed (as against marking it sent); `error` says how."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 async def _deliver(adapter: BotAdapter, reference: ConversationReference, card: dict[str, Any], app_id: str) -> None:

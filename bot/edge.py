@@ -101,8 +101,10 @@ class CardsAsTheyAre(Serializer):  # type: ignore[misc]
             for attachment in attachments:
                 _set_content(attachment, None)
             serialized = super().body(data, data_type, **kwargs)
-        finally:
+        finally:  # msrest may have swapped the activity's attachments for models of its own: fill in both
             for attachment, content in zip(attachments, contents, strict=True):
+                _set_content(attachment, content)
+            for attachment, content in zip(data.attachments or (), contents, strict=False):
                 _set_content(attachment, content)
         for item, content in zip(serialized.get("attachments") or [], contents, strict=True):
             item["content"] = content

@@ -43,7 +43,7 @@ class Sweeper:
         now = self.clock.now()
 
         queued = await in_session(self.sessions, lambda session: len(sweep(session, self.profile, now)))
-        delivered = await self.deliverer.deliver()
+        delivered = await self.deliverer.deliver_all()
         log.info(
             "Sweep: %d reminders queued, %d sent, %d failed, %d unreachable",
             queued,

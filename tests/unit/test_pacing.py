@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import heapq
 import itertools
 from datetime import UTC, datetime
 
@@ -81,3 +83,52 @@ async def test_a_hold_after_too_many_requests_delays_only_that_conversation() ->
     assert time.now - start == pytest.approx(0.001)
     await pacer.wait_turn("priya")
     assert time.now == pytest.approx(start + 5.0)
+
+
+class WaitingTime:
+    """A monotonic clock for tasks that wait side by side: it jumps to the next wake-up when all are waiting."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+        self._waiting: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        woken: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiting, (self.now + seconds, next(self._order), woken))
+        await woken
+
+    async def run_out(self) -> None:
+        await _settle()
+        while self._waiting:
+            self.now, _, woken = heapq.heappop(self._waiting)
+            woken.set_result(None)
+            await _settle()
+
+
+async def _settle() -> None:
+    for _ in range(20):
+        await asyncio.sleep(0)
+
+
+async def test_a_conversation_waiting_out_its_second_does_not_hold_back_the_others() -> None:
+    time = WaitingTime()
+    pacer = Pacer(Pacing(per_second=50, per_conversation_gap=1.0), monotonic=time.monotonic, sleep=time.sleep)
+    sent: dict[str, float] = {}
+
+    async def send(conversation: str, message: str) -> None:
+        await pacer.wait_turn(conversation)
+        sent[message] = time.now
+
+    await send("priya", "priya-1")
+    time.now = 100.5
+    waiting = [asyncio.create_task(send("priya", "priya-2"))]
+    await _settle()
+    waiting.append(asyncio.create_task(send("sam", "sam-1")))
+    await time.run_out()
+    await asyncio.gather(*waiting)
+    assert sent["sam-1"] == pytest.approx(100.5)  # the slot was free: Priya's wait does not take it
+    assert sent["priya-2"] == pytest.approx(101.0)
