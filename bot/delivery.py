@@ -246,14 +246,14 @@ class Deliverer:
                 # Once a message is on its way, stopping now still lets it be marked sent, so it never goes twice.
                 await asyncio.shield(self._send_and_mark(nudge, reference, card))
             except _NotSent as not_sent:
-                error = not_sent.error
-                response = getattr(error, "response", None)
+                failure = not_sent.error
+                response = getattr(failure, "response", None)
                 status = getattr(response, "status_code", None)
                 if status in GONE_STATUSES:
                     await self._gone(nudge, f"Teams answered {status}: the companion was removed.")
                     return [*outcomes, "unreachable"]
                 unwell = status in RETRY_STATUSES or (
-                    status is None and isinstance(error, aiohttp.ClientError | asyncio.TimeoutError | OSError)
+                    status is None and isinstance(failure, aiohttp.ClientError | asyncio.TimeoutError | OSError)
                 )
                 if unwell and attempt + 1 < self.pacing.tries:
                     wait = backoff(attempt, retry_after(getattr(response, "headers", None)), self.pacing)
@@ -261,8 +261,8 @@ class Deliverer:
                     self.pacer.hold(conversation, wait)
                     outcomes.append("retried")
                     continue
-                log.warning("Could not deliver message %s: %s", nudge.id, error)
-                await self._in_session(partial(_failed, nudge.id, str(error), self.clock.now(), False))
+                log.warning("Could not deliver message %s: %s", nudge.id, failure)
+                await self._in_session(partial(_failed, nudge.id, str(failure), self.clock.now(), False))
                 return [*outcomes, "failed"]
             return [*outcomes, "sent"]
         return outcomes  # pragma: no cover - the loop always returns

@@ -83,12 +83,12 @@ class _ReusingFactory(ConnectorFactory):  # type: ignore[misc]
         client = _recall(self.owner._connectors, key)
         if client is None:
             client = await self.inner.create(service_url, audience)
-            client.conversations._serialize = CardsAsTheyAre(client.conversations._serialize.dependencies)
+            client.conversations._serialize = CardsAsTheyAre(client.conversations._serialize.dependencies)  # type: ignore[no-untyped-call]
             _keep(self.owner._connectors, key, client)
         return client
 
 
-class CardsAsTheyAre(Serializer):  # type: ignore[misc]
+class CardsAsTheyAre(Serializer):
     """msrest's serializer, except that an activity's attachment content (our cards: plain JSON already) is
     passed through as it is instead of being rebuilt and walked value by value."""
 
@@ -96,11 +96,11 @@ class CardsAsTheyAre(Serializer):  # type: ignore[misc]
         attachments = data.attachments if isinstance(data, Activity) and data_type == "Activity" else None
         contents = [_content(attachment) for attachment in attachments or ()]
         if not attachments or not all(_is_json(content) for content in contents):
-            return super().body(data, data_type, **kwargs)
+            return super().body(data, data_type, **kwargs)  # type: ignore[no-untyped-call]
         try:
             for attachment in attachments:
                 _set_content(attachment, None)
-            serialized = super().body(data, data_type, **kwargs)
+            serialized = super().body(data, data_type, **kwargs)  # type: ignore[no-untyped-call]
         finally:  # msrest may have swapped the activity's attachments for models of its own: fill in both
             for attachment, content in zip(attachments, contents, strict=True):
                 _set_content(attachment, content)
