@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 3978
 
-.PHONY: run test lint migrate package clean e2e cards bench-sweep
+.PHONY: run test lint migrate package clean e2e cards bench bench-quick bench-sweep
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,7 +44,14 @@ e2e: $(STAMP) $(PLAYGROUND)/node_modules/.installed
 		$$( [ "$$(id -u)" = 0 ] || echo sudo ) sh -c 'apt-get update -qq && apt-get install -y -qq chromium >/dev/null'; }
 	cd $(PLAYGROUND) && node --test --test-concurrency=1 harness.test.mjs scenarios.test.mjs
 
-# Benchmarks run on demand, never in make test; see BENCHMARKS.md.
+# Benchmarks run on demand, never in make test; see BENCHMARKS.md. bench writes benchmarks/results/latest.json
+# and the table in BENCHMARKS.md; bench-quick runs each at a tenth of the size and writes results/quick.json.
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run
+
+bench-quick: $(STAMP)
+	$(BIN)/python -m benchmarks.run --quick
+
 bench-sweep: $(STAMP)
 	$(BIN)/python -m benchmarks.sweep
 
