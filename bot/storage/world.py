@@ -7,18 +7,33 @@ thousands of staff and cases costs the same number of round trips as one over te
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from bot.domain import Party, SessionStatus, UrgentRequestDetail
+from bot.domain import SessionStatus
 from bot.rules.calendar import Calendar
-from bot.rules.facts import Agreement, SessionKind, UrgentRequest, World
+from bot.rules.facts import (
+    Agreement,
+    Case,
+    CaseCategory,
+    Employment,
+    Hours,
+    Risk,
+    Role,
+    SessionKind,
+    Staff,
+    UrgentRequest,
+    World,
+)
 from bot.rules.facts import Session as HeldSession
 from bot.storage.models import (
     AgreementRow,
+    Base,
     CaseRow,
     RelationshipRow,
     SessionCaseRow,
@@ -27,13 +42,10 @@ from bot.storage.models import (
     UrgentRequestRow,
 )
 from bot.storage.repositories import (
-    AgreementRepository,
     CaseRepository,
     SessionRepository,
     StaffRepository,
     UrgentRequestRepository,
-    case_from_row,
-    staff_from_row,
 )
 
 
@@ -61,21 +73,52 @@ class ImportSummary:
 def load_world(session: Session, calendar: Calendar | None = None) -> World:
     """Everything the rules engine needs, from the store."""
     cal = calendar or Calendar()
+    zone = cal.zone
+    # Plain rows throughout, not mapped objects: a council's store holds tens of thousands of sessions.
+    midnights: dict[date, datetime] = {}
+
+    def midnight(day: date) -> datetime:
+        found = midnights.get(day)
+        if found is None:
+            found = midnights[day] = cal.midnight(day)
+        return found
+
     supervisors = {
-        row.supervisee_id: row
-        for row in session.scalars(
-            select(RelationshipRow).where(RelationshipRow.ended_on.is_(None), RelationshipRow.is_cover.is_(False))
+        supervisee: (supervisor, started_on)
+        for supervisee, supervisor, started_on in session.execute(
+            select(RelationshipRow.supervisee_id, RelationshipRow.supervisor_id, RelationshipRow.started_on).where(
+                RelationshipRow.ended_on.is_(None), RelationshipRow.is_cover.is_(False)
+            )
         )
     }
     staff = []
-    for row in session.scalars(select(StaffRow).order_by(StaffRow.id)):
-        link = supervisors.get(row.id)
+    for id, name, role, employment, hours, nqsw, start_date, line_manager, team in session.execute(
+        select(
+            StaffRow.id,
+            StaffRow.name,
+            StaffRow.role,
+            StaffRow.employment,
+            StaffRow.hours,
+            StaffRow.nqsw,
+            StaffRow.start_date,
+            StaffRow.line_manager_id,
+            StaffRow.team,
+        ).order_by(StaffRow.id)
+    ):
+        supervisor, since = supervisors.get(id, (None, None))
         staff.append(
-            staff_from_row(
-                row,
-                link.supervisor_id if link else None,
-                cal.midnight(link.started_on) if link else None,
-                cal.midnight(row.start_date),
+            Staff(
+                id=id,
+                name=name,
+                role=Role(role),
+                employment=Employment(employment),
+                hours=Hours(hours),
+                nqsw=nqsw,
+                start_date=midnight(start_date),
+                supervisor=supervisor,
+                supervisor_since=midnight(since) if since is not None else None,
+                line_manager=line_manager,
+                team=team,
             )
         )
     cases_by_session: dict[str, list[str]] = defaultdict(list)
@@ -83,60 +126,81 @@ def load_world(session: Session, calendar: Calendar | None = None) -> World:
         select(SessionCaseRow.session_id, SessionCaseRow.case_id).order_by(SessionCaseRow.case_id)
     ):
         cases_by_session[session_id].append(case_id)
-    # Plain rows, not mapped objects: a council's store holds tens of thousands of sessions.
-    columns = (
-        SessionRow.id,
-        SessionRow.supervisee_id,
-        SessionRow.supervisor_id,
-        SessionRow.kind,
-        SessionRow.held_at,
-        SessionRow.recorded_at,
-        SessionRow.signed_off_at,
-        SessionRow.team,
-    )
+    kinds = {kind.value: kind for kind in SessionKind}
     sessions = tuple(
         HeldSession(
             id=id,
             supervisee=supervisee,
             supervisor=supervisor,
-            kind=SessionKind(kind),
-            held_at=cal.local(held_at),
-            recorded_at=cal.local(recorded_at) if recorded_at else None,
+            kind=kinds[kind],
+            held_at=held_at.astimezone(zone),
+            recorded_at=recorded_at.astimezone(zone) if recorded_at else None,
             cases=tuple(cases_by_session.get(id, ())),
-            signed_off_at=cal.local(signed_off_at) if signed_off_at else None,
+            signed_off_at=signed_off_at.astimezone(zone) if signed_off_at else None,
             team=team,
         )
         for id, supervisee, supervisor, kind, held_at, recorded_at, signed_off_at, team in session.execute(
-            select(*columns)
+            select(
+                SessionRow.id,
+                SessionRow.supervisee_id,
+                SessionRow.supervisor_id,
+                SessionRow.kind,
+                SessionRow.held_at,
+                SessionRow.recorded_at,
+                SessionRow.signed_off_at,
+                SessionRow.team,
+            )
             .where(SessionRow.status == SessionStatus.HELD.value, SessionRow.held_at.is_not(None))
             .order_by(SessionRow.held_at, SessionRow.id)
         )
         if held_at is not None
     )
     agreements = tuple(
-        Agreement(
-            row.supervisee_id, row.supervisor_id, cal.local(max(row.supervisee_signed_at, row.supervisor_signed_at))
-        )
-        for row in session.scalars(
-            select(AgreementRow)
+        Agreement(supervisee, supervisor, max(supervisee_signed, supervisor_signed).astimezone(zone))
+        for supervisee, supervisor, supervisee_signed, supervisor_signed in session.execute(
+            select(
+                AgreementRow.supervisee_id,
+                AgreementRow.supervisor_id,
+                AgreementRow.supervisee_signed_at,
+                AgreementRow.supervisor_signed_at,
+            )
             .where(AgreementRow.supervisee_signed_at.is_not(None), AgreementRow.supervisor_signed_at.is_not(None))
             .order_by(AgreementRow.id)
         )
-        if row.supervisee_signed_at is not None and row.supervisor_signed_at is not None
+        if supervisee_signed is not None and supervisor_signed is not None
     )
+    categories = {category.value: category for category in CaseCategory}
     cases = tuple(
-        case_from_row(row, cal.midnight(row.allocated_on))
-        for row in session.scalars(select(CaseRow).where(CaseRow.closed_on.is_(None)).order_by(CaseRow.id))
+        Case(
+            id=id,
+            worker=worker,
+            category=categories[category],
+            allocated_on=midnight(allocated_on),
+            risk=Risk(risk) if risk else None,
+            age=age,
+        )
+        for id, worker, category, allocated_on, risk, age in session.execute(
+            select(CaseRow.id, CaseRow.worker_id, CaseRow.category, CaseRow.allocated_on, CaseRow.risk, CaseRow.age)
+            .where(CaseRow.closed_on.is_(None))
+            .order_by(CaseRow.id)
+        )
     )
     urgent = tuple(
-        UrgentRequest(row.id, row.requester_id, cal.local(row.requested_at))
-        for row in session.scalars(select(UrgentRequestRow).order_by(UrgentRequestRow.requested_at))
+        UrgentRequest(id, requester, requested_at.astimezone(zone))
+        for id, requester, requested_at in session.execute(
+            select(UrgentRequestRow.id, UrgentRequestRow.requester_id, UrgentRequestRow.requested_at).order_by(
+                UrgentRequestRow.requested_at
+            )
+        )
     )
     return World(staff=tuple(staff), sessions=sessions, agreements=agreements, cases=cases, urgent_requests=urgent)
 
 
 def import_world(session: Session, world: World, calendar: Calendar | None = None) -> ImportSummary:
-    """Add or update the facts of `world` in the store; running it twice changes nothing the second time."""
+    """Add or update the facts of `world` in the store; running it twice changes nothing the second time.
+
+    Facts the store does not hold yet go in as a few multi-row inserts (a council's history is tens of thousands
+    of sessions); facts it holds already are compared and updated one by one."""
     cal = calendar or Calendar()
 
     def local_date(moment: datetime) -> date:
@@ -144,55 +208,179 @@ def import_world(session: Session, world: World, calendar: Calendar | None = Non
 
     summary = ImportSummary()
     people = StaffRepository(session)
+    known_staff = set(session.scalars(select(StaffRow.id)))
     # Two passes: everyone must exist before anyone can point at them as line manager or supervisor.
-    outcome: dict[str, tuple[bool, bool]] = {}
+    outcome: list[tuple[bool, bool]] = []  # (added, changed) for each person listed
+    new_staff: dict[str, Staff] = {}
     for person in world.staff:
-        is_new = people.get(person.id) is None
-        outcome[person.id] = (is_new, people.save(person, local_date=local_date))
+        if person.id in known_staff:
+            outcome.append((False, people.save(person, local_date=local_date)))
+        elif person.id in new_staff:  # the same person twice: the later details win
+            before = _staff_values(new_staff[person.id], local_date)
+            outcome.append((False, _staff_values(person, local_date) != before))
+            new_staff[person.id] = person
+        else:
+            new_staff[person.id] = person
+            outcome.append((True, True))
+    _insert(session, StaffRow, [_staff_values(person, local_date) for person in new_staff.values()])
     session.flush()
-    for person in world.staff:
-        since = local_date(person.supervisor_since or person.start_date)
-        linked = people.set_line_manager(person.id, person.line_manager)
-        linked = people.set_supervisor(person.id, person.supervisor, since) or linked
-        is_new, changed = outcome[person.id]
+    line_managers, supervisors = [], []
+    for person, (is_new, changed) in zip(world.staff, outcome, strict=True):
+        linked = False
+        if person.id in new_staff:  # just added: nobody supervises or manages them yet
+            final = new_staff.pop(person.id)  # once, with the later details if listed twice
+            if final.line_manager is not None:
+                line_managers.append({"staff_id": final.id, "line_manager": final.line_manager})
+            if final.supervisor is not None:
+                since = local_date(final.supervisor_since or final.start_date)
+                supervisors.append({"supervisee_id": final.id, "supervisor_id": final.supervisor, "started_on": since})
+        elif person.id in known_staff:
+            since = local_date(person.supervisor_since or person.start_date)
+            linked = people.set_line_manager(person.id, person.line_manager)
+            linked = people.set_supervisor(person.id, person.supervisor, since) or linked
         summary.count("staff", added=is_new, changed=changed or linked)
+    if line_managers:
+        staff_table = _table(StaffRow)
+        statement = (
+            update(staff_table)
+            .where(staff_table.c.id == bindparam("staff_id"))
+            .values(line_manager_id=bindparam("line_manager"))
+        )
+        session.execute(statement, line_managers)
+    _insert(session, RelationshipRow, supervisors)
     session.flush()
 
     case_repository = CaseRepository(session)
+    known_cases = set(session.scalars(select(CaseRow.id)))
+    new_cases: dict[str, dict[str, object]] = {}
     for case in world.cases:
-        is_new = case_repository.get(case.id) is None
-        summary.count("cases", added=is_new, changed=case_repository.save(case, local_date(case.allocated_on)))
+        if case.id in known_cases:
+            summary.count("cases", changed=case_repository.save(case, local_date(case.allocated_on)))
+            continue
+        if case.id in new_cases:
+            summary.count("cases", changed=_case_values(case, local_date) != new_cases[case.id])
+        else:
+            summary.count("cases", added=True)
+        new_cases[case.id] = _case_values(case, local_date)
     session.flush()
+    _insert(session, CaseRow, list(new_cases.values()))
 
     sessions = SessionRepository(session)
+    known_sessions = set(session.scalars(select(SessionRow.id)))
+    new_sessions: dict[str, HeldSession] = {}
     for held in world.sessions:
-        summary.count("sessions", **_save_session(session, sessions, held))
-    agreements = AgreementRepository(session)
+        if held.id in known_sessions:
+            summary.count("sessions", **_save_session(session, sessions, held))
+        elif held.id in new_sessions:
+            summary.count("sessions", changed=held != new_sessions[held.id])
+            new_sessions[held.id] = held
+        else:
+            summary.count("sessions", added=True)
+            new_sessions[held.id] = held
+    session.flush()
+    _insert(session, SessionRow, [{"id": held.id, **_session_values(held)} for held in new_sessions.values()])
+    _insert(
+        session,
+        SessionCaseRow,
+        [{"session_id": held.id, "case_id": case_id} for held in new_sessions.values() for case_id in set(held.cases)],
+    )
+
+    # An agreement is known by when it took effect: a signing at a moment already on file is the same agreement.
+    signed: dict[tuple[str, str], set[datetime]] = defaultdict(set)
+    latest: dict[tuple[str, str], int] = defaultdict(int)
+    for supervisee, supervisor, version, supervisee_signed, supervisor_signed in session.execute(
+        select(
+            AgreementRow.supervisee_id,
+            AgreementRow.supervisor_id,
+            AgreementRow.version,
+            AgreementRow.supervisee_signed_at,
+            AgreementRow.supervisor_signed_at,
+        )
+    ):
+        pair = (supervisee, supervisor)
+        latest[pair] = max(latest[pair], version)
+        if supervisee_signed is not None and supervisor_signed is not None:
+            signed[pair].add(max(supervisee_signed, supervisor_signed))
+    new_agreements = []
     for agreement in world.agreements:
-        signed = {v.signed_at for v in agreements.versions(agreement.supervisee, agreement.supervisor)}
-        if agreement.signed_at in signed:
+        pair = (agreement.supervisee, agreement.supervisor)
+        if agreement.signed_at in signed[pair]:
             summary.count("agreements")
             continue
-        version = agreements.add_version(agreement.supervisee, agreement.supervisor, {}, agreement.signed_at)
-        agreements.sign(version.id, Party.SUPERVISEE, agreement.signed_at)
-        agreements.sign(version.id, Party.SUPERVISOR, agreement.signed_at)
+        signed[pair].add(agreement.signed_at)
+        latest[pair] += 1
+        new_agreements.append(
+            {
+                "supervisee_id": agreement.supervisee,
+                "supervisor_id": agreement.supervisor,
+                "version": latest[pair],
+                "content": {},
+                "created_at": agreement.signed_at,
+                "supervisee_signed_at": agreement.signed_at,
+                "supervisor_signed_at": agreement.signed_at,
+            }
+        )
         summary.count("agreements", added=True)
+    _insert(session, AgreementRow, new_agreements)
+
     requests = UrgentRequestRepository(session)
+    known_requests = set(session.scalars(select(UrgentRequestRow.id)))
+    new_requests: dict[str, dict[str, object]] = {}
     for request in world.urgent_requests:
-        existing = requests.get(request.id)
-        if existing is None:
-            requests.save(UrgentRequestDetail(request.id, request.requester, request.requested_at))
-            summary.count("urgent requests", added=True)
-        else:
+        if request.id in known_requests:
+            existing = requests.get(request.id)
+            assert existing is not None
             changed = requests.save(replace(existing, requester=request.requester, requested_at=request.requested_at))
             summary.count("urgent requests", changed=changed)
+            continue
+        values = {"id": request.id, "requester_id": request.requester, "requested_at": request.requested_at}
+        if request.id in new_requests:
+            summary.count("urgent requests", changed=values != new_requests[request.id])
+        else:
+            summary.count("urgent requests", added=True)
+        new_requests[request.id] = values
     session.flush()
+    _insert(session, UrgentRequestRow, list(new_requests.values()))
     return summary
 
 
-def _save_session(session: Session, sessions: SessionRepository, held: HeldSession) -> dict[str, bool]:
-    row = session.get(SessionRow, held.id)
-    values = {
+def _insert(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> None:
+    """Add new rows in one multi-row statement (plain values, no mapped objects)."""
+    if rows:
+        session.execute(insert(_table(model)), rows)
+
+
+def _table(model: type[Base]) -> Table:
+    return Base.metadata.tables[str(model.__tablename__)]
+
+
+def _staff_values(person: Staff, local_date: Callable[[datetime], date]) -> dict[str, Any]:
+    return {
+        "id": person.id,
+        "name": person.name,
+        "role": person.role.value,
+        "employment": person.employment.value,
+        "hours": person.hours.value,
+        "nqsw": person.nqsw,
+        "start_date": local_date(person.start_date),
+        "team": person.team,
+    }
+
+
+def _case_values(case: Case, local_date: Callable[[datetime], date]) -> dict[str, Any]:
+    return {
+        "id": case.id,
+        "worker_id": case.worker,
+        "category": case.category.value,
+        "allocated_on": local_date(case.allocated_on),
+        "risk": case.risk.value if case.risk else None,
+        "age": case.age,
+        "closed_on": None,
+    }
+
+
+def _session_values(held: HeldSession) -> dict[str, Any]:
+    return {
         "supervisee_id": held.supervisee,
         "supervisor_id": held.supervisor,
         "kind": held.kind.value,
@@ -202,11 +390,12 @@ def _save_session(session: Session, sessions: SessionRepository, held: HeldSessi
         "recorded_at": held.recorded_at,
         "signed_off_at": held.signed_off_at,
     }
-    if row is None:
-        session.add(SessionRow(id=held.id, **values))
-        session.flush()
-        sessions.set_cases(held.id, held.cases)
-        return {"added": True}
+
+
+def _save_session(session: Session, sessions: SessionRepository, held: HeldSession) -> dict[str, bool]:
+    row = session.get(SessionRow, held.id)
+    assert row is not None
+    values = _session_values(held)
     changed = any(getattr(row, key) != value for key, value in values.items())
     for key, value in values.items():
         setattr(row, key, value)
