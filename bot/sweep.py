@@ -40,9 +40,11 @@ def sweep(session: Session, profile: Profile, now: datetime, *, dry_run: bool = 
     meets = {(o.kind.value, o.subject): held_as(profile, o) for o in obligations}
     outbox = OutboxRepository(session)
     due = nudges_due(obligations, profile.nudges, profile.calendar, now, overseers=overseers, unreachable=unreachable)
+    # Most of what is due was queued by an earlier sweep: look once, and build messages only for the rest.
+    present = outbox.existing([n.outbox_key for n in due])
+    fresh = [n for n in due if n.outbox_key not in present]
     if dry_run:
-        present = outbox.existing([n.outbox_key for n in due])
-        return [n for n in due if n.outbox_key not in present]
+        return fresh
     queued = outbox.enqueue_many(
         [
             Queueing(
@@ -53,11 +55,11 @@ def sweep(session: Session, profile: Profile, now: datetime, *, dry_run: bool = 
                 n.due,
                 _payload(n, names, meets.get((n.kind, n.subject))),
             )
-            for n in due
+            for n in fresh
         ],
         now,
     )
-    return [n for n in due if n.outbox_key in queued]
+    return [n for n in fresh if n.outbox_key in queued]
 
 
 def _payload(nudge: Nudge, names: dict[str, str], held: SessionKind | None) -> dict[str, object]:

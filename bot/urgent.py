@@ -252,8 +252,8 @@ class UrgentDesk:
             obligations = obligations_due(self.profile, load_world(session, self.profile.calendar), now)
         open_duties = {o.subject for o in obligations if o.kind is ObligationKind.URGENT_SUPERVISION}
         chase_after = handling(self.profile).acknowledge_within
-        queued: list[int] = []
         today = self.profile.calendar.local(now).date()
+        chasing: list[tuple[UrgentRequestDetail, str, list[str]]] = []
         for request in requests:
             if request.handler is None:  # imported from a file: it is with whoever would have had it
                 request = replace(request, handler=handler_for(session, request.requester, today))
@@ -262,12 +262,21 @@ class UrgentDesk:
             ).line_manager_of(request.requester)
             late = now > deadline(self.profile, request.requested_at) and request.id in open_duties
             if late:
-                told = [staff for staff in (request.handler, manager) if staff]
-                queued += self._queue(session, request, "overdue", told, now)
+                chasing.append((request, "overdue", [staff for staff in (request.handler, manager) if staff]))
             elif request.acknowledged_at is None and now >= self.profile.calendar.add(
                 request.requested_at, chase_after
             ):
-                queued += self._queue(session, request, "no-answer", [manager] if manager else [], now)
+                chasing.append((request, "no-answer", [manager] if manager else []))
+        # Each sweep finds the same late requests again: look once for what is queued already, and build the
+        # messages only for the rest.
+        present = OutboxRepository(session).existing(
+            [(KIND, request.id, stage, staff) for request, stage, told in chasing for staff in told]
+        )
+        queued: list[int] = []
+        for request, stage, told in chasing:
+            fresh = [staff for staff in told if (KIND, request.id, stage, staff) not in present]
+            if fresh:
+                queued += self._queue(session, request, stage, fresh, now)
         return queued
 
     # -- helpers ------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Any
 
 from bot.rules.calendar import Calendar
@@ -90,12 +90,23 @@ def in_working_hours(plan: NudgePlan | None, calendar: Calendar, now: datetime) 
 
 def stage_of(obligation: Obligation, plan: NudgePlan, calendar: Calendar, now: datetime) -> str | None:
     """Where a duty stands at `now`: not yet, soon, due today, or overdue for the Nth period."""
+    return _stage(obligation, plan, calendar, now, *_today_and_soon(plan, calendar, now))
+
+
+def _today_and_soon(plan: NudgePlan, calendar: Calendar, now: datetime) -> tuple[date, date]:
+    """Today's local date, and the last day a duty can fall due on and be "soon" now."""
+    return calendar.local(now).date(), calendar.add(now, plan.before_due).date()
+
+
+def _stage(
+    obligation: Obligation, plan: NudgePlan, calendar: Calendar, now: datetime, today: date, soon_until: date
+) -> str | None:
     if now > obligation.due:  # the first period, then one more for each repeat that has come round
         return f"overdue-{1 + calendar.steps_within(obligation.due, plan.repeat_overdue, now, _MOST_REPEATS - 1)}"
-    local_now, due = calendar.local(now), calendar.local(obligation.due)
-    if local_now.date() == due.date():
+    due = calendar.local(obligation.due).date()
+    if today == due:
         return "due"
-    if calendar.add(now, plan.before_due).date() >= due.date():  # counted in days, whatever the hour
+    if soon_until >= due:  # counted in days, whatever the hour
         return "soon"
     return None
 
@@ -119,10 +130,11 @@ def nudges_due(
     supervising = set(overseers)
     found: list[Nudge] = []
     digests: dict[str, list[Obligation]] = defaultdict(list)
+    today_and_soon = _today_and_soon(plan, calendar, now)  # the same for every duty: worked out once
     for obligation in obligations:
         if obligation.kind in NOT_NUDGED:
             continue
-        stage = stage_of(obligation, plan, calendar, now)
+        stage = _stage(obligation, plan, calendar, now, *today_and_soon)
         if stage is None:
             continue
         overdue = stage.startswith("overdue")

@@ -160,6 +160,9 @@ def test_property_a_later_event_never_falls_due_earlier(a: datetime, b: datetime
     # Keeping local time means the repeated autumn hour can reorder two events a few minutes
     # apart; everywhere else the order of local wall times is the order of instants.
     assume(CALENDAR.local(early).replace(tzinfo=None) <= CALENDAR.local(late).replace(tzinfo=None))
+    # A month on from the 29th, 30th or 31st may be clamped to the same month end as a month on from a later
+    # day, so the earlier event's time of day can put it after the later one on that last day.
+    assume(text != "1 month" or max(CALENDAR.local(early).day, CALENDAR.local(late).day) <= 28)
     assert add(early, text) <= add(late, text)
 
 
