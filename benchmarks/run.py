@@ -53,8 +53,8 @@ LABELS = {
     "turn_median_ratio": "A form step's median time, as a share of the stock echo bot's",
     "turn_throughput_ratio": "Turns a second with 50 conversations at once, against the stock echo bot",
     "turn_p99_at_100_per_second_ms": "Slowest 1 in 100 form steps at a steady 100 a second",
-    "sweep_sqlite_1x_seconds": "Full due sweep at Birmingham size, SQLite (slower of first and steady)",
-    "sweep_postgresql_1x_seconds": "Full due sweep at Birmingham size, PostgreSQL (slower of first and steady)",
+    "sweep_sqlite_1x_seconds": "A full due sweep, SQLite (the slower of the first and a steady one), seconds",
+    "sweep_postgresql_1x_seconds": "A full due sweep, PostgreSQL (the slower of the first and a steady one), seconds",
     "sweep_sqlite_growth_at_10x": "Sweep time at ten times the size, over the time at the size, SQLite",
     "sweep_postgresql_growth_at_10x": "Sweep time at ten times the size, over the time at the size, PostgreSQL",
     "delivery_share_of_pace": "Reminders delivered a second, as a share of the configured pace",
@@ -131,7 +131,9 @@ def run(quick: bool) -> dict[str, Any]:
 def table(results: dict[str, Any]) -> str:
     m = results["machine"]
     lines = [
-        f"Last full run {results['when'][:10]} on {m['cores']} cores ({m['processor']}), Python {m['python']}, "
+        f"Size: {results['size']}; the council at Birmingham's size (1,500 staff, 10,000 cases) in a full run.",
+        "",
+        f"Run {results['when'][:10]} on {m['cores']} cores ({m['processor']}), Python {m['python']}, "
         f"SQLite {m['sqlite']}, PostgreSQL {m['postgresql']}.",
         "",
         "| figure | target | result | met |",
