@@ -30,7 +30,7 @@ from bot.domain import (
     SessionStatus,
     UrgentRequestDetail,
 )
-from bot.rules.facts import Case, CaseCategory, Employment, Hours, Risk, Role, Staff
+from bot.rules.facts import Case, Staff
 from bot.storage.models import (
     ActionRow,
     AgreementRow,
@@ -270,23 +270,6 @@ def _relationship(row: RelationshipRow) -> Relationship:
     )
 
 
-def staff_from_row(row: StaffRow, supervisor: str | None, supervisor_since: datetime | None, start: datetime) -> Staff:
-    """The rules' view of a staff row."""
-    return Staff(
-        id=row.id,
-        name=row.name,
-        role=Role(row.role),
-        employment=Employment(row.employment),
-        hours=Hours(row.hours),
-        nqsw=row.nqsw,
-        start_date=start,
-        supervisor=supervisor,
-        supervisor_since=supervisor_since,
-        line_manager=row.line_manager_id,
-        team=row.team,
-    )
-
-
 # ---------------------------------------------------------------------------------------------
 # Agreements
 
@@ -408,18 +391,6 @@ class CaseRepository:
 
     def close(self, case_id: str, on: date) -> None:
         _get(self.session, CaseRow, case_id).closed_on = on
-
-
-def case_from_row(row: CaseRow, allocated_on: datetime) -> Case:
-    """The rules' view of a case row."""
-    return Case(
-        id=row.id,
-        worker=row.worker_id,
-        category=CaseCategory(row.category),
-        allocated_on=allocated_on,
-        risk=Risk(row.risk) if row.risk else None,
-        age=row.age,
-    )
 
 
 class ActionRepository:
