@@ -85,17 +85,22 @@ def later_world() -> World:
     )
 
 
-def test_importing_into_an_empty_store_adds_every_fact_and_reads_back_the_same(db: Session) -> None:
-    summary = import_world(db, demo_world(TODAY))
-    db.commit()
-    world = demo_world(TODAY)
-    assert dict(summary.added) == {
+def facts_in(world: World) -> dict[str, int]:
+    """How many of each kind of fact the world holds, named as an import summary names them."""
+    return {
         "staff": len(world.staff),
         "cases": len(world.cases),
         "sessions": len(world.sessions),
         "agreements": len(world.agreements),
         "urgent requests": len(world.urgent_requests),
     }
+
+
+def test_importing_into_an_empty_store_adds_every_fact_and_reads_back_the_same(db: Session) -> None:
+    summary = import_world(db, demo_world(TODAY))
+    db.commit()
+    world = demo_world(TODAY)
+    assert dict(summary.added) == facts_in(world)
     assert sum(summary.updated.values()) == sum(summary.unchanged.values()) == 0
     assert canonical(load_world(db)) == canonical(world)
 
@@ -126,11 +131,5 @@ def test_the_same_facts_imported_twice_in_one_go_are_added_once(db: Session) -> 
     )
     summary = import_world(db, twice)
     db.commit()
-    assert dict(summary.added) == {
-        "staff": len(world.staff),
-        "cases": len(world.cases),
-        "sessions": len(world.sessions),
-        "agreements": len(world.agreements),
-        "urgent requests": len(world.urgent_requests),
-    }
+    assert dict(summary.added) == facts_in(world)
     assert canonical(load_world(db)) == canonical(world)
