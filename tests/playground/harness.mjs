@@ -192,9 +192,12 @@ export class Chat {
 
   /** Types the time `hhmm` into the card's time input labelled `label`, and closes its list of times. */
   async pickTime(label, hhmm, card = this.lastCard()) {
+    // The client's time box reads times as it shows them, on a 12-hour clock: "12:00" alone would be midnight.
+    const [hour, minute] = hhmm.split(':').map(Number);
+    const shown = `${((hour + 11) % 12) + 1}:${String(minute).padStart(2, '0')} ${hour < 12 ? 'AM' : 'PM'}`;
     const input = card.getByLabel(label).first();
     await input.click();
-    await input.fill(hhmm);
+    await input.fill(shown);
     await input.press('Tab');
   }
 
