@@ -20,7 +20,7 @@ import email.utils
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import astuple, dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -187,17 +187,26 @@ class Deliverer:
         """Deliver round after round until a round finds less than a full batch: everything due goes now,
         however much there is, rather than a batch at each sweep. A round is a minute's sending at the pace
         (BATCH_SECONDS), so the wait at the end of each round for its last retries is small beside it, and
-        a round is always sent well within CLAIM_TIMEOUT."""
+        a round is always sent well within CLAIM_TIMEOUT. Each message is tried once a call: one that could
+        not go is left for the next sweep, not claimed again by the next round."""
         limit = limit or max(100, int(self.pacing.per_second * BATCH_SECONDS))
-        total = DeliveryReport()
+        total, tried = DeliveryReport(), set[int]()
         while True:
-            report = await self.deliver(limit)
+            report, claimed = await self._round(limit, skip=tried)
             total = DeliveryReport(*(a + b for a, b in zip(astuple(total), astuple(report), strict=True)))
-            if report.sent + report.failed + report.unreachable < limit:
+            tried |= claimed
+            if len(claimed) < limit:
                 return total
 
     async def deliver(self, limit: int = 500, *, only: Sequence[int] | None = None) -> DeliveryReport:
         """Claim up to `limit` queued messages (or just `only` these) and send them, paced."""
+        report, _ = await self._round(limit, only=only)
+        return report
+
+    async def _round(
+        self, limit: int, *, only: Sequence[int] | None = None, skip: Collection[int] = ()
+    ) -> tuple[DeliveryReport, set[int]]:
+        """One round: what it did, and the ids of the messages it claimed."""
         now = self.clock.now()
 
         def claim(session: Session) -> list[tuple[QueuedNudge, Any]]:
@@ -205,14 +214,14 @@ class Deliverer:
             outbox.release_stale_claims(now - CLAIM_TIMEOUT)
             return [
                 (nudge, people.get_conversation(nudge.recipient))
-                for nudge in outbox.claim(self.name, limit, now, only=only)
+                for nudge in outbox.claim(self.name, limit, now, only=only, skip=skip)
             ]
 
         claimed: list[tuple[QueuedNudge, Any]] = await self._in_session(claim)
         by_conversation: dict[str, list[tuple[QueuedNudge, Any]]] = {}
         outcomes: list[str] = []
         for nudge, reference in claimed:
-            if reference is None:  # not installed yet: noted, and tried again at later rounds, a few times
+            if reference is None:  # not installed yet: noted, and tried again at later sweeps, a few times
                 await self._gone(nudge, "They have not installed the companion yet.", give_up=False)
                 outcomes.append("unreachable")
             else:
@@ -225,9 +234,10 @@ class Deliverer:
 
         for results in await asyncio.gather(*(one_conversation(items) for items in by_conversation.values())):
             outcomes.extend(results)
-        return DeliveryReport(
+        report = DeliveryReport(
             outcomes.count("sent"), outcomes.count("failed"), outcomes.count("unreachable"), outcomes.count("retried")
         )
+        return report, {nudge.id for nudge, _ in claimed}
 
     async def _send_one(self, nudge: QueuedNudge, stored: Any) -> list[str]:
         """Send one message, trying again while Teams asks us to wait; what happened, one word per try."""

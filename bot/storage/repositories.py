@@ -4,7 +4,7 @@ the caller commits. Rows go in and out as domain dataclasses."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar, cast
@@ -876,9 +876,17 @@ class OutboxRepository:
         dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
         return dialect.insert(cast(Table, NudgeRow.__table__))
 
-    def claim(self, worker: str, limit: int, now: datetime, *, only: Sequence[int] | None = None) -> list[Nudge]:
+    def claim(
+        self,
+        worker: str,
+        limit: int,
+        now: datetime,
+        *,
+        only: Sequence[int] | None = None,
+        skip: Collection[int] = (),
+    ) -> list[Nudge]:
         """Take up to `limit` unsent, unclaimed nudges for `worker` (skipping rows another worker holds),
-        leaving those held back until later; `only` restricts it to these ids."""
+        leaving those held back until later; `only` restricts it to these ids, and `skip` leaves these out."""
         query = (
             select(NudgeRow)
             .where(
@@ -892,6 +900,8 @@ class OutboxRepository:
         )
         if only is not None:
             query = query.where(NudgeRow.id.in_(list(only)))
+        if skip:
+            query = query.where(NudgeRow.id.not_in(list(skip)))
         if self.session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         rows = list(self.session.scalars(query))

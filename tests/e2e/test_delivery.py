@@ -186,3 +186,15 @@ async def test_everything_due_goes_in_one_call_however_many_rounds_it_takes(sqli
         assert (report.sent, report.failed, report.unreachable) == (9, 0, 0)
         assert arrived(teams) == expected(3)
         assert (await teams.app[DELIVERER].deliver_all(limit=2)).sent == 0
+
+
+async def test_a_message_that_cannot_go_is_tried_once_a_sweep_not_once_a_round(sqlite_url: str) -> None:
+    async with connected(sqlite_url) as teams:
+        await teams.say("aad-p1", "help")  # only Priya has talked to the bot; Sam and Morgan cannot be reached yet
+        queue(sqlite_url, 2)
+        teams.app[DELIVERER].pacing = Pacing(per_second=100, per_conversation_gap=0.01)
+        report = await teams.app[DELIVERER].deliver_all(limit=2)
+        assert (report.sent, report.unreachable) == (2, 4)
+        assert all(row.attempts == 1 for row in outbox(sqlite_url) if row.recipient_id != "p1")  # not used up
+        assert (await teams.app[DELIVERER].deliver_all(limit=2)).unreachable == 4  # the next sweep tries again
+        assert all(row.attempts == 2 for row in outbox(sqlite_url) if row.recipient_id != "p1")
