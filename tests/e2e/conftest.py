@@ -15,6 +15,7 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import inspect, select
 
 from bot.app import DELIVERER, create_app
+from bot.clock import StoppedClock
 from bot.config import Settings
 from bot.delivery import Pacing
 from bot.demo import demo_world
@@ -22,7 +23,6 @@ from bot.storage.db import create_engine_for, session_factory
 from bot.storage.repositories import StaffRepository
 from bot.storage.world import import_world
 from tests.e2e.connector import Connector
-from tests.fakes import FixedClock
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 QUICK = Pacing(per_second=200, per_conversation_gap=0.01, first_wait=0.01, longest_wait=0.1)
@@ -146,7 +146,7 @@ async def start(
     connector_server = TestServer(connector.app, host="127.0.0.1")
     await connector_server.start_server()
     settings = Settings(database_url=database_url, policy=policy, demo=demo)
-    app = create_app(settings, clock=clock or FixedClock(NOW))
+    app = create_app(settings, clock=clock or StoppedClock(NOW))
     # Teams' real pace (a second between messages to one person) would make every test slow; the pacing
     # itself is tested with its own small numbers in test_delivery.py.
     app[DELIVERER].pacing = QUICK

@@ -9,6 +9,7 @@ from collections import Counter
 from datetime import timedelta
 
 from bot.app import ADAPTER, DELIVERER, SWEEPER
+from bot.clock import StoppedClock
 from bot.delivery import Deliverer, Pacing
 from bot.messages import REPORT, message_for
 from bot.rules.profile import load_profile
@@ -16,7 +17,6 @@ from bot.storage.db import create_engine_for, session_factory
 from bot.storage.models import NudgeRow
 from bot.storage.repositories import OutboxRepository
 from tests.e2e.conftest import NOW, Teams, card_of, connected, rows, texts
-from tests.fakes import FixedClock
 
 PEOPLE = {"p1": "conv-aad-p1", "s1": "conv-aad-s1", "m1": "conv-aad-m1"}
 
@@ -71,7 +71,7 @@ def expected(per_person: int) -> Counter[str]:
 async def test_a_burst_of_too_many_requests_is_waited_out_and_every_message_arrives_once_paced(
     sqlite_url: str,
 ) -> None:
-    async with connected(sqlite_url, clock=FixedClock(NOW)) as teams:
+    async with connected(sqlite_url, clock=StoppedClock(NOW)) as teams:
         await hello(teams)
         queue(sqlite_url, 4)
         pacing = Pacing(per_second=100, per_conversation_gap=0.1, first_wait=0.05, longest_wait=0.5)
@@ -93,7 +93,7 @@ async def test_a_burst_of_too_many_requests_is_waited_out_and_every_message_arri
 async def test_a_sender_killed_between_claiming_and_marking_loses_nothing_and_sends_nothing_twice(
     sqlite_url: str,
 ) -> None:
-    clock = FixedClock(NOW)
+    clock = StoppedClock(NOW)
     async with connected(sqlite_url, clock=clock) as teams:
         await hello(teams)
         queue(sqlite_url, 3)
@@ -126,7 +126,7 @@ async def test_a_sender_killed_between_claiming_and_marking_loses_nothing_and_se
 
 
 async def test_two_workers_on_one_postgresql_each_send_every_message_once(postgres_url: str) -> None:
-    async with connected(postgres_url, clock=FixedClock(NOW)) as teams:
+    async with connected(postgres_url, clock=StoppedClock(NOW)) as teams:
         await hello(teams)
         queue(postgres_url, 10)
         workers = []
@@ -136,7 +136,7 @@ async def test_two_workers_on_one_postgresql_each_send_every_message_once(postgr
                 Deliverer(
                     adapter=teams.app[ADAPTER],
                     sessions=session_factory(engine),
-                    clock=FixedClock(NOW),
+                    clock=StoppedClock(NOW),
                     card_for=message_for(load_profile("devon")),
                     name=name,
                     pacing=Pacing(per_second=500, per_conversation_gap=0.005),
@@ -159,7 +159,7 @@ async def test_two_workers_on_one_postgresql_each_send_every_message_once(postgr
 
 
 async def test_someone_who_removed_the_bot_is_named_on_their_supervisors_digest(sqlite_url: str) -> None:
-    clock = FixedClock(NOW)
+    clock = StoppedClock(NOW)
     async with connected(sqlite_url, clock=clock) as teams:
         await hello(teams)
         await teams.say("aad-p2", "help")

@@ -7,11 +7,11 @@ from datetime import timedelta
 from typing import Any
 
 from bot.app import DELIVERER, SWEEPER
+from bot.clock import StoppedClock
 from bot.storage.models import AuditRow, SessionRow
 from tests.e2e.conftest import NOW, Teams, card_of, connected, rows, texts
 from tests.e2e.test_journal import press
 from tests.e2e.test_urgent import show_card
-from tests.fakes import FixedClock
 
 
 def reminders(teams: Teams, conversation: str) -> list[dict[str, Any]]:
@@ -33,7 +33,7 @@ async def swept(teams: Teams) -> None:
 async def test_supervision_held_on_a_reminder_records_the_session_and_the_old_reminder_goes_stale(
     sqlite_url: str,
 ) -> None:
-    async with connected(sqlite_url, clock=FixedClock(NOW)) as teams:
+    async with connected(sqlite_url, clock=StoppedClock(NOW)) as teams:
         await swept(teams)
         card = next(c for c in reminders(teams, "conv-aad-p1") if texts(c)[0] == "Overdue: Case discussion")
         assert "Supervision held" in [a["title"] for a in card["actions"]]
@@ -62,7 +62,7 @@ async def test_supervision_held_on_a_reminder_records_the_session_and_the_old_re
 async def test_remind_me_tomorrow_brings_the_same_reminder_back_at_the_start_of_the_next_working_day(
     sqlite_url: str,
 ) -> None:
-    clock = FixedClock(NOW)
+    clock = StoppedClock(NOW)
     async with connected(sqlite_url, clock=clock) as teams:
         await swept(teams)
         card = reminder_with(teams, "conv-aad-p1", "Remind me tomorrow")
@@ -83,7 +83,7 @@ async def test_remind_me_tomorrow_brings_the_same_reminder_back_at_the_start_of_
 
 
 async def test_this_is_wrong_tells_the_supervisor_what_to_put_right(sqlite_url: str) -> None:
-    async with connected(sqlite_url, clock=FixedClock(NOW)) as teams:
+    async with connected(sqlite_url, clock=StoppedClock(NOW)) as teams:
         await swept(teams)
         card = reminder_with(teams, "conv-aad-p1", "This is wrong")
         wrong = show_card(card, "This is wrong")
@@ -99,7 +99,7 @@ async def test_this_is_wrong_tells_the_supervisor_what_to_put_right(sqlite_url: 
 
 
 async def test_a_reminder_for_someone_else_cannot_be_pressed(sqlite_url: str) -> None:
-    async with connected(sqlite_url, clock=FixedClock(NOW)) as teams:
+    async with connected(sqlite_url, clock=StoppedClock(NOW)) as teams:
         await swept(teams)
         card = reminder_with(teams, "conv-aad-p1", "Remind me tomorrow")
         [refused] = await press(teams, card, "Remind me tomorrow", as_who="aad-p2")

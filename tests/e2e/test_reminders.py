@@ -93,10 +93,10 @@ async def test_the_bot_sweeps_at_once_on_start_and_then_at_the_configured_interv
     from aiohttp.test_utils import TestServer
 
     from bot.app import SCHEDULER, create_app
+    from bot.clock import StoppedClock
     from bot.config import Settings
-    from tests.fakes import FixedClock
 
-    app = create_app(Settings(database_url=sqlite_url, sweep_every=120), clock=FixedClock(NOW))
+    app = create_app(Settings(database_url=sqlite_url, sweep_every=120), clock=StoppedClock(NOW))
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     try:

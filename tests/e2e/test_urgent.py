@@ -6,12 +6,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from bot.app import DELIVERER, SWEEPER
+from bot.clock import StoppedClock
 from bot.storage.db import create_engine_for, session_factory
 from bot.storage.models import AuditRow, RecordRow, SessionRow, UrgentRequestRow
 from bot.storage.repositories import StaffRepository
 from tests.e2e.conftest import NOW, Teams, card_of, connected, rows, texts
 from tests.e2e.test_journal import press
-from tests.fakes import FixedClock
 
 
 def show_card(card: dict[str, Any], title: str) -> dict[str, Any]:
@@ -52,7 +52,7 @@ async def hello(teams: Teams, *people: str) -> None:
 
 
 async def test_an_urgent_request_reaches_the_supervisor_at_once_and_is_arranged_and_closed(sqlite_url: str) -> None:
-    clock = FixedClock(NOW)  # Wednesday 25 November 2026, 12:00 in London
+    clock = StoppedClock(NOW)  # Wednesday 25 November 2026, 12:00 in London
     async with connected(sqlite_url, clock=clock) as teams:
         await hello(teams, "aad-p1", "aad-s1", "aad-m1")
         replies = await ask(teams)
@@ -114,7 +114,7 @@ async def test_an_urgent_request_reaches_the_supervisor_at_once_and_is_arranged_
 
 
 async def test_an_ignored_request_goes_to_the_line_manager_after_two_hours_and_both_hear_at_24(sqlite_url: str) -> None:
-    clock = FixedClock(NOW)
+    clock = StoppedClock(NOW)
     async with connected(sqlite_url, clock=clock) as teams:
         await hello(teams, "aad-p1", "aad-s1", "aad-m1")
         await ask(teams)
@@ -147,7 +147,7 @@ async def test_an_ignored_request_goes_to_the_line_manager_after_two_hours_and_b
 
 
 async def test_passing_a_request_on_sends_it_to_the_new_person_and_tells_the_requester(sqlite_url: str) -> None:
-    async with connected(sqlite_url, clock=FixedClock(NOW)) as teams:
+    async with connected(sqlite_url, clock=StoppedClock(NOW)) as teams:
         await hello(teams, "aad-p1", "aad-s1", "aad-m1")
         await ask(teams)
         request = last_card(teams, "conv-aad-s1")
@@ -182,7 +182,7 @@ async def test_passing_a_request_on_sends_it_to_the_new_person_and_tells_the_req
 
 
 async def test_while_the_supervisor_is_away_the_request_goes_to_the_cover_supervisor(sqlite_url: str) -> None:
-    async with connected(sqlite_url, clock=FixedClock(NOW)) as teams:
+    async with connected(sqlite_url, clock=StoppedClock(NOW)) as teams:
         engine = create_engine_for(sqlite_url)
         with session_factory(engine)() as session:
             StaffRepository(session).add_cover("p1", "s2", date(2026, 11, 23), date(2026, 11, 27))
@@ -197,7 +197,7 @@ async def test_while_the_supervisor_is_away_the_request_goes_to_the_cover_superv
 
 async def test_out_of_hours_the_requester_is_shown_the_councils_instruction(sqlite_url: str) -> None:
     saturday_night = datetime(2026, 11, 28, 22, 30, tzinfo=UTC)
-    async with connected(sqlite_url, clock=FixedClock(saturday_night)) as teams:
+    async with connected(sqlite_url, clock=StoppedClock(saturday_night)) as teams:
         await hello(teams, "aad-p1", "aad-s1")
         replies = await ask(teams)
         confirmation = next(r["text"] for r in replies if r.get("text"))
@@ -207,7 +207,7 @@ async def test_out_of_hours_the_requester_is_shown_the_councils_instruction(sqli
 
 
 async def test_the_request_form_needs_to_know_what_it_is_about_and_keeps_what_was_typed(sqlite_url: str) -> None:
-    async with connected(sqlite_url, clock=FixedClock(NOW)) as teams:
+    async with connected(sqlite_url, clock=StoppedClock(NOW)) as teams:
         await hello(teams, "aad-p1", "aad-s1")
         [form] = await teams.say("aad-p1", "urgent")
         replies = await press(teams, card_of(form), "Finish", {"about": "", "free_at": "After 3"})
@@ -218,7 +218,7 @@ async def test_the_request_form_needs_to_know_what_it_is_about_and_keeps_what_wa
 
 
 async def test_the_write_up_offered_after_urgent_supervision_records_that_same_session(sqlite_url: str) -> None:
-    async with connected(sqlite_url, clock=FixedClock(NOW)) as teams:
+    async with connected(sqlite_url, clock=StoppedClock(NOW)) as teams:
         await hello(teams, "aad-p1", "aad-s1")
         await ask(teams)
         held = show_card(last_card(teams, "conv-aad-s1"), "Supervision held")
