@@ -57,7 +57,7 @@ from bot.storage.repositories import (
     StaffRepository,
 )
 from bot.storage.world import load_world
-from bot.urgent import Reply, UrgentDesk
+from bot.urgent import NOT_COVERED, Reply, UrgentDesk
 from bot.wording import duty_name, on_day, when
 
 T = TypeVar("T")
@@ -357,6 +357,8 @@ class Forms:
     async def open(self, person: Person, form_id: str, *, case: Any = None, held: Any = None) -> FormView:
         """The person's draft of this form where they left it, or a new one (about `case`, if given; writing up
         the session `held`, if given and theirs)."""
+        if form_id == "urgent" and not self.companion.profile.takes_urgent_requests:
+            return FormView(FormOutcome.REFUSED, message=NOT_COVERED)
         form = load_form(form_id)
         now = self.companion.clock.now()
 

@@ -5,16 +5,18 @@ stateDiagram-v2
     [*] --> Asked: practitioner finishes the urgent form (sent to supervisor, or cover while away)
     Asked --> Arranged: "I can do this at…"
     Asked --> Asked: "I can't, passing to…" (the new person must answer afresh)
-    Asked --> Chased: nobody answered within 2 hours (the line manager is told)
+    Asked --> Chased: nobody answered in the policy's time (the line manager is told)
     Chased --> Arranged: anyone told answers
     Arranged --> Held: "Supervision held" (a session is recorded; the write-up is offered)
-    Asked --> Late: 24 hours passed, nothing held (supervisor and line manager told)
+    Asked --> Late: the policy's deadline passed, nothing held (supervisor and line manager told)
     Arranged --> Late
     Held --> [*]
 ```
 
 No Bot Framework here: the dialogs call `UrgentDesk`, and it queues what other people must be told
-in the outbox, where the deliverer picks it up straight away.
+in the outbox, where the deliverer picks it up straight away. Every time comes from the policy
+profile (`[[urgent_supervision]]` and `[urgent_requests]`); under a policy that sets neither, the
+companion takes no urgent requests and says so, rather than inventing a deadline.
 """
 
 from __future__ import annotations
@@ -28,11 +30,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.domain import AuditEntry, Outcome, UrgentRequestDetail
-from bot.rules.calendar import Interval
 from bot.rules.engine import Obligation, obligations_due
 from bot.rules.facts import Role
 from bot.rules.nudges import in_working_hours
-from bot.rules.profile import Citation, ObligationKind, Profile, UrgentHandling
+from bot.rules.profile import ObligationKind, Profile, UrgentHandling
 from bot.storage.repositories import (
     AuditRepository,
     OutboxRepository,
@@ -44,11 +45,9 @@ from bot.storage.world import load_world
 from bot.wording import when
 
 KIND = "urgent_request"  # what urgent messages are called in the outbox
-DEFAULT_HANDLING = UrgentHandling(
-    Interval.parse("2 hours"),
-    "It is outside office hours. If a child is at risk of harm now, call the council's out-of-hours social care "
-    "team, or the police on 999 in an emergency.",
-    Citation("The companion's default, for a profile that sets none."),
+NOT_COVERED = (
+    "Your council's policy, as the companion has it, does not set out urgent supervision, so I cannot send a "
+    "request. If you need urgent supervision, please speak to your supervisor or manager now."
 )
 SLACK = timedelta(minutes=5)  # a time "now" typed a little early or late is still now
 FURTHEST_AHEAD = timedelta(days=14)
@@ -64,13 +63,17 @@ class Reply:
 
 
 def handling(profile: Profile) -> UrgentHandling:
-    return profile.urgent_handling or DEFAULT_HANDLING
+    """How this policy answers urgent requests; only asked of a profile that takes them."""
+    if profile.urgent_handling is None:
+        raise ValueError(f"{profile.title} sets no [urgent_requests]")
+    return profile.urgent_handling
 
 
 def deadline(profile: Profile, requested_at: datetime) -> datetime:
-    """When urgent supervision must have happened: the soonest of the policy's urgent rules, 24 hours by default."""
-    intervals = [rule.within for rule in profile.urgent] or [Interval.parse("24 hours")]
-    return min(profile.calendar.add(requested_at, interval) for interval in intervals)
+    """When urgent supervision must have happened: the soonest of the policy's urgent rules."""
+    if not profile.urgent:
+        raise ValueError(f"{profile.title} sets no [[urgent_supervision]]")
+    return min(profile.calendar.add(requested_at, rule.within) for rule in profile.urgent)
 
 
 def handler_for(session: Session, requester: str, today: date) -> str | None:
@@ -121,6 +124,8 @@ class UrgentDesk:
 
     def ask(self, session: Session, requester: str, answers: dict[str, Any], now: datetime) -> Reply:
         """Record the request and queue it for whoever should take it; the reply says what happens next."""
+        if not self.profile.takes_urgent_requests:
+            return Reply(NOT_COVERED)
         calendar = self.profile.calendar
         requests = UrgentRequestRepository(session)
         request = UrgentRequestDetail(
@@ -242,10 +247,11 @@ class UrgentDesk:
     # -- chasing, at each sweep ---------------------------------------------------------------
 
     def chase(self, session: Session, now: datetime, obligations: Sequence[Obligation] | None = None) -> list[int]:
-        """Tell the line manager about requests nobody answered in time, and both about requests past 24 hours.
+        """Tell the line manager about requests nobody answered in time, and both about requests past the policy's
+        deadline; nothing under a policy that sets no times for urgent supervision.
 
         `obligations`: what is due now, if the caller has worked it out already (a sweep has)."""
-        requests = UrgentRequestRepository(session).still_open()
+        requests = UrgentRequestRepository(session).still_open() if self.profile.takes_urgent_requests else []
         if not requests:
             return []
         if obligations is None:
@@ -284,6 +290,8 @@ class UrgentDesk:
     def _open_for(
         self, session: Session, person: str, request_id: Any, verb: str, now: datetime
     ) -> tuple[UrgentRequestDetail | None, str]:
+        if not self.profile.takes_urgent_requests:
+            return None, NOT_COVERED
         request = UrgentRequestRepository(session).get(request_id) if isinstance(request_id, str) else None
         if request is None:
             return None, "I could not find that request, so nothing was changed."

@@ -15,7 +15,7 @@ COMMANDS = (
     Command("case", "Discuss one child's case and get a record for the child's file"),
     Command("agreement", "Write or review your supervision agreement together; both of you sign it"),
     Command("record", "Write up a personal supervision session; both of you sign it"),
-    Command("urgent", "Ask for urgent supervision: it goes to your supervisor at once, to happen within 24 hours"),
+    Command("urgent", "Ask for urgent supervision: it goes to your supervisor at once"),
     Command("journal", "Write a reflective journal entry, private to you until you share it"),
     Command("drafts", "Carry on with a form you started"),
     Command("cancel", "Stop the form you are filling in; your draft is kept"),

@@ -221,6 +221,12 @@ class Profile:
     nudges: NudgePlan | None = None
     urgent_handling: UrgentHandling | None = None
 
+    @property
+    def takes_urgent_requests(self) -> bool:
+        """Whether this policy sets both how soon urgent supervision must happen and how soon someone must answer
+        a request: without both, the companion has no deadline of its own to invent."""
+        return bool(self.urgent) and self.urgent_handling is not None
+
     def required_fields(self, form: str) -> frozenset[str]:
         """The fields this policy makes compulsory on a form."""
         return frozenset(r.field for r in self.form_requirements if r.form == form)

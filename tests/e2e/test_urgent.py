@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+from bot import rules
 from bot.app import DELIVERER, SWEEPER
 from bot.clock import StoppedClock
 from bot.storage.db import create_engine_for, session_factory
-from bot.storage.models import AuditRow, RecordRow, SessionRow, UrgentRequestRow
+from bot.storage.models import AuditRow, NudgeRow, RecordRow, SessionRow, UrgentRequestRow
 from bot.storage.repositories import StaffRepository
+from bot.urgent import NOT_COVERED
 from tests.e2e.conftest import NOW, Teams, card_of, connected, rows, texts
 from tests.e2e.test_journal import press
 
@@ -243,3 +246,31 @@ async def test_the_write_up_offered_after_urgent_supervision_records_that_same_s
         assert (urgent.kind, urgent.recorded_at is not None) == ("urgent", True)
         assert urgent.held_at.astimezone(UTC) == datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
         assert [r.session_id for r in rows(sqlite_url, RecordRow) if r.form == "personal_record"] == [urgent.id]
+
+
+def without_urgent(folder: Path) -> str:
+    """Devon's profile as a council's own file, with both its urgent supervision tables taken out."""
+    kept, skipping = [], False
+    for line in (Path(rules.__file__).parent / "profiles" / "devon.toml").read_text(encoding="utf-8").splitlines():
+        if line.startswith("["):
+            skipping = line.strip() in {"[[urgent_supervision]]", "[urgent_requests]"}
+        if not skipping:
+            kept.append(line)
+    path = folder / "no-urgent.toml"
+    path.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    return str(path)
+
+
+async def test_a_policy_that_sets_no_urgent_supervision_says_so_and_invents_no_deadline(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    async with connected(sqlite_url, policy=without_urgent(tmp_path), clock=StoppedClock(NOW)) as teams:
+        await hello(teams, "aad-p1", "aad-s1", "aad-m1")
+        [reply] = await teams.say("aad-p1", "urgent")
+        assert reply["text"] == NOT_COVERED
+        answer = {"action": "urgent.arrange", "request": "U-1", "meet_on": "2026-11-25", "meet_at": "14:00"}
+        [reply] = await teams.say("aad-s1", value=answer)  # the demo's request from yesterday, still open
+        assert reply["text"] == NOT_COVERED
+        await teams.app[SWEEPER].tick()
+    assert asked(sqlite_url) == []
+    assert [row for row in rows(sqlite_url, NudgeRow) if row.obligation_kind == "urgent_request"] == []
