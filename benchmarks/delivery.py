@@ -1,7 +1,7 @@
 """Nudge delivery: `python -m benchmarks.delivery`.
 
-5,000 reminders fall due at once for 1,500 people, and the bot's own deliverer (bot/delivery.py,
-through the Bot Framework adapter, as in production) sends them to the connector stand-in
+5,000 reminders fall due at once for 1,500 people, and the bot's own deliverer (bot/delivery.py),
+built by `create_app` as the running bot builds it, sends them to the connector stand-in
 (benchmarks/connector.py), which refuses a share of requests with 429 and `Retry-After: 1`, as
 Teams does. Reported: the rate delivered against the configured pace, reminders that arrived twice,
 and reminders that never arrived (or that the outbox does not show as sent).
@@ -16,21 +16,17 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
-from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from sqlalchemy import func, select
 
 from benchmarks.connector import ConnectorStandIn
-from bot.clock import SystemClock
-from bot.delivery import Deliverer, Pacing
+from bot.app import COMPANION, DELIVERER, ENGINE, create_app
+from bot.config import Settings
 from bot.domain import ConversationReference
-from bot.edge import ReusingAuthentication
-from bot.messages import message_for
 from bot.rules.facts import Employment, Hours, Role, Staff, World
 from bot.rules.profile import load_profile
-from bot.storage.db import create_engine_for, migrate, session_factory
+from bot.storage.db import migrate
 from bot.storage.models import NudgeRow
 from bot.storage.repositories import OutboxRepository, Queueing, StaffRepository
 from bot.storage.world import import_world
@@ -50,26 +46,17 @@ async def measure(
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{Path(folder) / 'delivery.db'}"
         migrate(url)
-        engine = create_engine_for(url)
-        sessions = session_factory(engine)
+        app = create_app(Settings(database_url=url, policy="devon", send_rate=pace))  # the bot's own deliverer
+        sessions = app[COMPANION].sessions
         with sessions() as session:
             _queue(session, profile, service_url, nudges, people)
             session.commit()
-        credentials = SimpleNamespace(APP_ID="", APP_PASSWORD="", APP_TYPE="MultiTenant", APP_TENANTID="")
-        adapter = CloudAdapter(ReusingAuthentication(ConfigurationBotFrameworkAuthentication(credentials)))
-        deliverer = Deliverer(
-            adapter=adapter,
-            sessions=sessions,
-            clock=SystemClock(),
-            card_for=message_for(profile),
-            pacing=Pacing(per_second=pace),
-        )
         started = time.perf_counter()
-        report = await deliverer.deliver_all()
+        report = await app[DELIVERER].deliver_all()
         elapsed = time.perf_counter() - started
         with sessions() as session:
             marked_sent = session.scalar(select(func.count()).where(NudgeRow.sent_at.is_not(None))) or 0
-        engine.dispose()
+        app[ENGINE].dispose()
     await standin.stop()
     arrived = len(standin.reminders)
     return {
