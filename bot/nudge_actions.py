@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from bot.domain import AuditEntry, Nudge, Outcome
 from bot.messages import REPORT
 from bot.rules.engine import Obligation, obligations_due
-from bot.rules.nudges import held_as, working_day
+from bot.rules.nudges import held_as
 from bot.rules.profile import ObligationKind, Profile
 from bot.storage.models import NudgeRow
 from bot.storage.repositories import AuditRepository, OutboxRepository, SessionRepository, StaffRepository
@@ -105,12 +105,13 @@ class NudgeDesk:
         nudge, refusal = self.check(session, person, nudge_id, now)
         if nudge is None:
             return Reply(refusal)
-        calendar = self.profile.calendar
-        starts, _ = working_day(self.profile.nudges)
+        calendar, plan = self.profile.calendar, self.profile.nudges
+        if plan is None:  # only reminders have this button, and only a policy with [nudges] sends them
+            return Reply("Reminders are not set up under this policy, so nothing was changed.")
         day = calendar.local(now).date() + timedelta(days=1)
         while not calendar.is_working_day(day):
             day += timedelta(days=1)
-        at = calendar.local(datetime.combine(day, starts, tzinfo=calendar.zone))
+        at = calendar.local(datetime.combine(day, plan.day_starts, tzinfo=calendar.zone))
         stage = f"{nudge.stage.split('~')[0]}~{day.isoformat()}"  # the due date stays in the stage
         outbox = OutboxRepository(session)
         new = outbox.enqueue(

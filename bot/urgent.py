@@ -160,7 +160,9 @@ class UrgentDesk:
         return Reply(self._out_of_hours(text, now), queued)
 
     def _out_of_hours(self, text: str, now: datetime) -> str:
-        working = in_working_hours(self.profile.nudges, self.profile.calendar, now)
+        # Without the council's working day in the profile ([nudges]), every hour may be out of hours: say it.
+        plan = self.profile.nudges
+        working = plan is not None and in_working_hours(plan, self.profile.calendar, now)
         return text if working else f"{text}\n\n{handling(self.profile).out_of_hours}"
 
     # -- answering ----------------------------------------------------------------------------

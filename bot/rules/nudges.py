@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Any
 
 from bot.rules.calendar import Calendar
@@ -60,14 +60,6 @@ class Nudge:
         }
 
 
-DEFAULT_WORKING_DAY = (time(9), time(17))  # only for a profile with no [nudges] table
-
-
-def working_day(plan: NudgePlan | None) -> tuple[time, time]:
-    """When the council's working day starts and ends."""
-    return (plan.day_starts, plan.day_ends) if plan is not None else DEFAULT_WORKING_DAY
-
-
 # Kinds of session that "Supervision held" on a reminder may record: held by the two people, not a team's
 # group session, an urgent one (it has its own flow) or an observation of practice.
 _HELD_BY_TWO = (SessionKind.PERSONAL, SessionKind.CASE, SessionKind.REFLECTIVE)
@@ -82,10 +74,10 @@ def held_as(profile: Profile, obligation: Obligation) -> SessionKind | None:
     return next((kind for kind in _HELD_BY_TWO if kind in counted), None)
 
 
-def in_working_hours(plan: NudgePlan | None, calendar: Calendar, now: datetime) -> bool:
+def in_working_hours(plan: NudgePlan, calendar: Calendar, now: datetime) -> bool:
     """Whether it is working time now (when reminders may go out): a working day, between its start and end."""
-    local, (starts, ends) = calendar.local(now), working_day(plan)
-    return calendar.is_working_day(local.date()) and starts <= local.time() < ends
+    local = calendar.local(now)
+    return calendar.is_working_day(local.date()) and plan.day_starts <= local.time() < plan.day_ends
 
 
 def stage_of(obligation: Obligation, plan: NudgePlan, calendar: Calendar, now: datetime) -> str | None:

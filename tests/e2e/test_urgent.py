@@ -248,15 +248,15 @@ async def test_the_write_up_offered_after_urgent_supervision_records_that_same_s
         assert [r.session_id for r in rows(sqlite_url, RecordRow) if r.form == "personal_record"] == [urgent.id]
 
 
-def without_urgent(folder: Path) -> str:
-    """Devon's profile as a council's own file, with both its urgent supervision tables taken out."""
+def devon_without(folder: Path, *tables: str) -> str:
+    """Devon's profile as a council's own file, with these tables taken out."""
     kept, skipping = [], False
     for line in (Path(rules.__file__).parent / "profiles" / "devon.toml").read_text(encoding="utf-8").splitlines():
         if line.startswith("["):
-            skipping = line.strip() in {"[[urgent_supervision]]", "[urgent_requests]"}
+            skipping = line.strip() in tables
         if not skipping:
             kept.append(line)
-    path = folder / "no-urgent.toml"
+    path = folder / "own-policy.toml"
     path.write_text("\n".join(kept) + "\n", encoding="utf-8")
     return str(path)
 
@@ -264,7 +264,8 @@ def without_urgent(folder: Path) -> str:
 async def test_a_policy_that_sets_no_urgent_supervision_says_so_and_invents_no_deadline(
     sqlite_url: str, tmp_path: Path
 ) -> None:
-    async with connected(sqlite_url, policy=without_urgent(tmp_path), clock=StoppedClock(NOW)) as teams:
+    policy = devon_without(tmp_path, "[[urgent_supervision]]", "[urgent_requests]")
+    async with connected(sqlite_url, policy=policy, clock=StoppedClock(NOW)) as teams:
         await hello(teams, "aad-p1", "aad-s1", "aad-m1")
         [reply] = await teams.say("aad-p1", "urgent")
         assert reply["text"] == NOT_COVERED
@@ -274,3 +275,15 @@ async def test_a_policy_that_sets_no_urgent_supervision_says_so_and_invents_no_d
         await teams.app[SWEEPER].tick()
     assert asked(sqlite_url) == []
     assert [row for row in rows(sqlite_url, NudgeRow) if row.obligation_kind == "urgent_request"] == []
+
+
+async def test_without_the_councils_working_day_the_out_of_hours_advice_is_always_given(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    policy = devon_without(tmp_path, "[nudges]")
+    async with connected(sqlite_url, policy=policy, clock=StoppedClock(NOW)) as teams:  # a Wednesday at noon
+        await hello(teams, "aad-p1", "aad-s1")
+        replies = await ask(teams)
+    confirmation = next(r["text"] for r in replies if r.get("text"))
+    assert "gone to Sam Okafor" in confirmation
+    assert "out-of-hours social care team" in confirmation  # no working day to say it is not needed
