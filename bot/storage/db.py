@@ -71,9 +71,7 @@ async def in_session(sessions: sessionmaker[Session], work: Callable[[Session], 
             session.commit()
             return result
 
-    engine = sessions.kw.get("bind")
-    if not isinstance(engine, Engine):
-        return await asyncio.to_thread(in_thread)
+    engine: Engine = sessions.kw["bind"]  # session_factory binds every maker to its one engine
     return await asyncio.get_running_loop().run_in_executor(_threads_for(engine), in_thread)
 
 
