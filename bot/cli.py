@@ -119,7 +119,11 @@ def _parser() -> argparse.ArgumentParser:
 def _due(args: argparse.Namespace) -> int:
     profile = load_profile(args.policy)
     as_of = _as_of(args.as_of, profile)
-    world = read_world_file(args.world, profile.calendar) if args.world else _world_from_store(args.database)
+    world = (
+        read_world_file(args.world, profile.calendar)
+        if args.world
+        else _facts_from_store(args.database, profile, as_of)
+    )
     found = obligations_due(profile, world, as_of)
     if args.format == "table":
         print(_table(found, world))
@@ -176,14 +180,14 @@ def _database_url(given: str | None) -> str:
     return given or default_database_url()
 
 
-def _world_from_store(url: str) -> World:
+def _facts_from_store(url: str, profile: Profile, now: datetime) -> World:
     from bot.storage.db import create_engine_for, session_factory
-    from bot.storage.world import load_world
+    from bot.storage.world import load_facts
 
     engine = create_engine_for(url)
     try:
         with session_factory(engine)() as session:
-            return load_world(session)
+            return load_facts(session, profile, now)
     finally:
         engine.dispose()
 
@@ -264,7 +268,7 @@ def _serve(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from bot.clock import SystemClock
     from bot.storage.db import create_engine_for, migrate, session_factory
-    from bot.storage.world import load_world
+    from bot.storage.world import load_facts
 
     profile = load_profile(args.policy or os.environ.get("POLICY") or "devon")
     now = profile.calendar.local(SystemClock().now())
@@ -274,7 +278,7 @@ def _demo(args: argparse.Namespace) -> int:
     engine = create_engine_for(url)
     try:
         with session_factory(engine)() as session:
-            world = load_world(session)
+            world = load_facts(session, profile, now)
     finally:
         engine.dispose()
     print(f"The demo team is in {_redacted(url)}. Following {profile.title}, today:\n")

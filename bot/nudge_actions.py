@@ -18,7 +18,7 @@ from bot.rules.nudges import held_as
 from bot.rules.profile import ObligationKind, Profile
 from bot.storage.models import NudgeRow
 from bot.storage.repositories import AuditRepository, OutboxRepository, SessionRepository, StaffRepository
-from bot.storage.world import load_world
+from bot.storage.world import load_facts
 from bot.urgent import Reply
 from bot.wording import duty_name, when
 
@@ -51,7 +51,7 @@ class NudgeDesk:
     def _duty(self, session: Session, nudge: Nudge, now: datetime) -> Obligation | None:
         """The duty the reminder was about, if it is still due by the same date (a recurring duty met since then
         has moved on to a later date, so its old reminder is stale)."""
-        world = load_world(session, self.profile.calendar)
+        world = load_facts(session, self.profile, now)
         return next(
             (
                 o

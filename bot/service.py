@@ -56,7 +56,7 @@ from bot.storage.repositories import (
     SessionRepository,
     StaffRepository,
 )
-from bot.storage.world import load_world
+from bot.storage.world import load_facts
 from bot.urgent import NOT_COVERED, Reply, UrgentDesk
 from bot.wording import duty_name, on_day, when
 
@@ -170,10 +170,9 @@ class Companion:
         """One practitioner, one supervisor and one manager to try the demo as."""
 
         def pick(session: Session) -> list[Person]:
-            world = load_world(session, self.profile.calendar)
             chosen: dict[Role, Person] = {}
-            for staff in world.staff:
-                chosen.setdefault(staff.role, Person(staff.id, staff.name, staff.role))
+            for id, name, role in StaffRepository(session).roles():
+                chosen.setdefault(Role(role), Person(id, name, Role(role)))
             return [chosen[role] for role in (Role.PRACTITIONER, Role.SUPERVISOR, Role.MANAGER) if role in chosen]
 
         return await self.in_session(pick)
@@ -214,7 +213,7 @@ class Companion:
         def read(
             session: Session,
         ) -> tuple[World, list[Obligation], list[tuple[Record, str]], list[AgreementVersion]]:
-            world = load_world(session, self.profile.calendar)
+            world = load_facts(session, self.profile, now)
             AuditRepository(session).add(
                 AuditEntry(now, person.id, "list due", "obligations", person.id, Outcome.ALLOWED)
             )
@@ -807,7 +806,7 @@ class Forms:
             if signed.signed_at is None:
                 return "Signed. It takes effect once the other person signs too."
             session.flush()
-            world = load_world(session, calendar)
+            world = load_facts(session, self.companion.profile, now)
             renewal = [
                 o
                 for o in obligations_due(self.companion.profile, world, now)

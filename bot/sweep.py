@@ -16,7 +16,7 @@ from bot.rules.facts import SessionKind
 from bot.rules.nudges import Nudge, held_as, nudges_due
 from bot.rules.profile import Profile
 from bot.storage.repositories import OutboxRepository, Queueing, StaffRepository
-from bot.storage.world import load_world
+from bot.storage.world import load_facts
 from bot.urgent import UrgentDesk
 
 
@@ -24,7 +24,7 @@ def sweep(session: Session, profile: Profile, now: datetime, *, dry_run: bool = 
     """Queue the reminders due now that are not queued yet, and return them; with `dry_run`, only return them.
 
     Urgent requests are chased too (not in a dry run, which lists reminders only)."""
-    world = load_world(session, profile.calendar)
+    world = load_facts(session, profile, now)
     obligations = obligations_due(profile, world, now)
     if not dry_run:
         UrgentDesk(profile).chase(session, now, obligations)

@@ -41,7 +41,7 @@ from bot.storage.repositories import (
     StaffRepository,
     UrgentRequestRepository,
 )
-from bot.storage.world import load_world
+from bot.storage.world import load_facts
 from bot.wording import when
 
 KIND = "urgent_request"  # what urgent messages are called in the outbox
@@ -257,7 +257,7 @@ class UrgentDesk:
         if not requests:
             return []
         if obligations is None:
-            obligations = obligations_due(self.profile, load_world(session, self.profile.calendar), now)
+            obligations = obligations_due(self.profile, load_facts(session, self.profile, now), now)
         open_duties = {o.subject for o in obligations if o.kind is ObligationKind.URGENT_SUPERVISION}
         chase_after = handling(self.profile).acknowledge_within
         today = self.profile.calendar.local(now).date()

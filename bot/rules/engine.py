@@ -59,6 +59,37 @@ class _Candidate:
     source: Citation
 
 
+@dataclass(frozen=True, slots=True)
+class Reads:
+    """How much of a council's history `obligations_due` reads under a profile, so a store can load only that.
+
+    Given, as of the moment asked about, every person, open case and urgent request, the latest signed agreement
+    of each pair, and of the sessions held:
+    - the latest `depth` of each kind for each person, and of group sessions for each team;
+    - the latest of each kind that discussed each open case;
+    - every one of a kind in `open_deadlines` not yet recorded (or signed off, as the duty says);
+    - with `first_sessions`, for each person with no agreement signed with their supervisor, the first session of
+      each kind with that supervisor since `counting_from(person)`;
+    the engine finds the same duties as it would over the whole history."""
+
+    depth: int
+    open_deadlines: dict[ObligationKind, frozenset[SessionKind]]
+    first_sessions: bool
+
+
+def reads(profile: Profile) -> Reads:
+    """What the engine reads of the history under this profile (see `Reads`)."""
+    deadlines: dict[ObligationKind, frozenset[SessionKind]] = {}
+    for rule in profile.deadlines:
+        deadlines[rule.kind] = deadlines.get(rule.kind, frozenset()) | rule.sessions
+    return Reads(
+        # `at least N within` looks back N sessions; every other rule looks only at the latest
+        depth=max((rule.at_least or 1 for rule in profile.frequencies), default=1),
+        open_deadlines=deadlines,
+        first_sessions=any(rule.within is None for rule in profile.agreements),
+    )
+
+
 def obligations_due(profile: Profile, world: World, now: datetime) -> list[Obligation]:
     """Every open duty under `profile` for the people and cases in `world`, soonest first."""
     facts = _Facts.index(world, now)
@@ -142,7 +173,7 @@ class _Facts:
         ]
 
 
-def _anchor(person: Staff) -> datetime:
+def counting_from(person: Staff) -> datetime:
     """Where counting starts with no session yet: the later of start date and relationship start."""
     if person.supervisor_since is None:
         return person.start_date
@@ -242,7 +273,7 @@ def _person_due(
         for rule in rules
         if (
             found := _rule_due(
-                rule, [s.held_at for s in sessions if s.kind in rule.counts], _anchor(person), calendar, in_force
+                rule, [s.held_at for s in sessions if s.kind in rule.counts], counting_from(person), calendar, in_force
             )
         )
         is not None
@@ -306,7 +337,7 @@ def _agreements(profile: Profile, facts: _Facts, calendar: Calendar, now: dateti
     )
     for person in facts.supervised():
         assert person.supervisor is not None
-        anchor = _anchor(person)
+        anchor = counting_from(person)
         signed = facts.signed_agreements.get((person.id, person.supervisor))
         candidates = []
         for rule in profile.agreements:

@@ -93,6 +93,11 @@ class StaffRepository:
     def list_ids(self) -> list[str]:
         return list(self.session.scalars(select(StaffRow.id).order_by(StaffRow.id)))
 
+    def roles(self) -> list[tuple[str, str, str]]:
+        """Everyone's ID, name and role, in order of ID."""
+        query = select(StaffRow.id, StaffRow.name, StaffRow.role).order_by(StaffRow.id)
+        return [(id, name, role) for id, name, role in self.session.execute(query)]
+
     def add(self, person: Staff, *, local_date: Any) -> StaffRow:
         """Add someone new; `local_date` turns a moment into its local date."""
         row = StaffRow(id=person.id)

@@ -1,22 +1,23 @@
-"""The rules' facts to and from the store: `load_world` for the engine, `import_world` for imports.
+"""The rules' facts to and from the store: `load_facts` for the engine, `load_world` and `import_world` for files.
 
-`load_world` runs a fixed handful of queries whatever the size of the council, so a sweep over
-thousands of staff and cases costs the same number of round trips as one over ten.
+`load_facts` reads only what the engine needs at a moment, in a fixed handful of queries whatever
+the size of the council, so a sweep over years of history costs little more than one over a month.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, and_, bindparam, func, insert, or_, select, sql, type_coerce, update
 from sqlalchemy.orm import Session
 
 from bot.domain import SessionStatus
 from bot.rules.calendar import Calendar
+from bot.rules.engine import counting_from, reads
 from bot.rules.facts import (
     Agreement,
     Case,
@@ -31,6 +32,7 @@ from bot.rules.facts import (
     World,
 )
 from bot.rules.facts import Session as HeldSession
+from bot.rules.profile import ObligationKind, Profile
 from bot.storage.models import (
     AgreementRow,
     Base,
@@ -40,8 +42,10 @@ from bot.storage.models import (
     SessionRow,
     StaffRow,
     UrgentRequestRow,
+    UTCDateTime,
 )
 from bot.storage.repositories import (
+    CHUNK,
     CaseRepository,
     SessionRepository,
     StaffRepository,
@@ -71,92 +75,17 @@ class ImportSummary:
 
 
 def load_world(session: Session, calendar: Calendar | None = None) -> World:
-    """Everything the rules engine needs, from the store."""
-    cal = calendar or Calendar()
-    zone = cal.zone
-    # Plain rows throughout, not mapped objects: a council's store holds tens of thousands of sessions.
-    midnights: dict[date, datetime] = {}
-
-    def midnight(day: date) -> datetime:
-        found = midnights.get(day)
-        if found is None:
-            found = midnights[day] = cal.midnight(day)
-        return found
-
-    supervisors = {
-        supervisee: (supervisor, started_on)
-        for supervisee, supervisor, started_on in session.execute(
-            select(RelationshipRow.supervisee_id, RelationshipRow.supervisor_id, RelationshipRow.started_on).where(
-                RelationshipRow.ended_on.is_(None), RelationshipRow.is_cover.is_(False)
-            )
-        )
-    }
-    staff = []
-    for id, name, role, employment, hours, nqsw, start_date, line_manager, team in session.execute(
-        select(
-            StaffRow.id,
-            StaffRow.name,
-            StaffRow.role,
-            StaffRow.employment,
-            StaffRow.hours,
-            StaffRow.nqsw,
-            StaffRow.start_date,
-            StaffRow.line_manager_id,
-            StaffRow.team,
-        ).order_by(StaffRow.id)
-    ):
-        supervisor, since = supervisors.get(id, (None, None))
-        staff.append(
-            Staff(
-                id=id,
-                name=name,
-                role=Role(role),
-                employment=Employment(employment),
-                hours=Hours(hours),
-                nqsw=nqsw,
-                start_date=midnight(start_date),
-                supervisor=supervisor,
-                supervisor_since=midnight(since) if since is not None else None,
-                line_manager=line_manager,
-                team=team,
-            )
-        )
+    """Every fact the store holds, whatever its date (for exporting, and for checking `load_facts` against)."""
+    reader = _Reader(session, calendar or Calendar())
     cases_by_session: dict[str, list[str]] = defaultdict(list)
     for session_id, case_id in session.execute(
         select(SessionCaseRow.session_id, SessionCaseRow.case_id).order_by(SessionCaseRow.case_id)
     ):
         cases_by_session[session_id].append(case_id)
-    kinds = {kind.value: kind for kind in SessionKind}
-    sessions = tuple(
-        HeldSession(
-            id=id,
-            supervisee=supervisee,
-            supervisor=supervisor,
-            kind=kinds[kind],
-            held_at=held_at.astimezone(zone),
-            recorded_at=recorded_at.astimezone(zone) if recorded_at else None,
-            cases=tuple(cases_by_session.get(id, ())),
-            signed_off_at=signed_off_at.astimezone(zone) if signed_off_at else None,
-            team=team,
-        )
-        for id, supervisee, supervisor, kind, held_at, recorded_at, signed_off_at, team in session.execute(
-            select(
-                SessionRow.id,
-                SessionRow.supervisee_id,
-                SessionRow.supervisor_id,
-                SessionRow.kind,
-                SessionRow.held_at,
-                SessionRow.recorded_at,
-                SessionRow.signed_off_at,
-                SessionRow.team,
-            )
-            .where(SessionRow.status == SessionStatus.HELD.value, SessionRow.held_at.is_not(None))
-            .order_by(SessionRow.held_at, SessionRow.id)
-        )
-        if held_at is not None
-    )
+    rows = session.execute(select(*_SESSION_COLUMNS).where(*_HELD).order_by(SessionRow.held_at, SessionRow.id))
+    sessions = tuple(reader.session(row, cases_by_session.get(row[0], ())) for row in rows)
     agreements = tuple(
-        Agreement(supervisee, supervisor, max(supervisee_signed, supervisor_signed).astimezone(zone))
+        Agreement(supervisee, supervisor, reader.local(max(supervisee_signed, supervisor_signed)))
         for supervisee, supervisor, supervisee_signed, supervisor_signed in session.execute(
             select(
                 AgreementRow.supervisee_id,
@@ -169,31 +98,236 @@ def load_world(session: Session, calendar: Calendar | None = None) -> World:
         )
         if supervisee_signed is not None and supervisor_signed is not None
     )
-    categories = {category.value: category for category in CaseCategory}
-    cases = tuple(
-        Case(
-            id=id,
-            worker=worker,
-            category=categories[category],
-            allocated_on=midnight(allocated_on),
-            risk=Risk(risk) if risk else None,
-            age=age,
-        )
-        for id, worker, category, allocated_on, risk, age in session.execute(
-            select(CaseRow.id, CaseRow.worker_id, CaseRow.category, CaseRow.allocated_on, CaseRow.risk, CaseRow.age)
-            .where(CaseRow.closed_on.is_(None))
-            .order_by(CaseRow.id)
-        )
+    return World(
+        staff=reader.staff(),
+        sessions=sessions,
+        agreements=agreements,
+        cases=reader.cases(),
+        urgent_requests=reader.urgent_requests(),
     )
-    urgent = tuple(
-        UrgentRequest(id, requester, requested_at.astimezone(zone))
-        for id, requester, requested_at in session.execute(
-            select(UrgentRequestRow.id, UrgentRequestRow.requester_id, UrgentRequestRow.requested_at).order_by(
-                UrgentRequestRow.requested_at
+
+
+def load_facts(session: Session, profile: Profile, now: datetime) -> World:
+    """The facts the rules engine reads at `now` under `profile`, and no more (see `bot.rules.engine.Reads`).
+
+    A council's store holds years of sessions, but the duties due now turn on the latest few of each kind for
+    each person, team and case, and on the sessions still to be recorded or signed; `obligations_due` finds the
+    same duties from these as from the whole store. A fixed handful of queries, whatever the council's size."""
+    need = reads(profile)
+    reader = _Reader(session, profile.calendar)
+    held = (*_HELD, SessionRow.held_at <= now)
+    found: dict[str, tuple[Any, ...]] = {}
+    cases_by_session: dict[str, set[str]] = defaultdict(set)
+
+    def latest(partition: tuple[Any, ...], depth: int, *where: Any) -> None:
+        """The latest `depth` sessions held in each partition."""
+        rank = func.row_number().over(
+            partition_by=partition, order_by=(SessionRow.held_at.desc(), SessionRow.id.desc())
+        )
+        ranked = select(*_SESSION_COLUMNS, rank.label("rank")).where(*held, *where).subquery()
+        for row in session.execute(select(*[ranked.c[c.key] for c in _SESSION_COLUMNS]).where(ranked.c.rank <= depth)):
+            found.setdefault(row[0], tuple(row))
+
+    staff = reader.staff()
+    latest((SessionRow.supervisee_id, SessionRow.kind), need.depth, SessionRow.supervisee_id.is_not(None))
+    latest((SessionRow.team,), need.depth, SessionRow.kind == SessionKind.GROUP.value, SessionRow.team.is_not(None))
+    # The latest session of each kind to discuss each open case
+    rank = func.row_number().over(
+        partition_by=(SessionCaseRow.case_id, SessionRow.kind),
+        order_by=(SessionRow.held_at.desc(), SessionRow.id.desc()),
+    )
+    discussed = (
+        select(*_SESSION_COLUMNS, SessionCaseRow.case_id, rank.label("rank"))
+        .join_from(SessionCaseRow, SessionRow, SessionRow.id == SessionCaseRow.session_id)
+        .join(CaseRow, CaseRow.id == SessionCaseRow.case_id)
+        .where(*held, CaseRow.closed_on.is_(None))
+        .subquery()
+    )
+    for *row, case_id in session.execute(
+        select(*[discussed.c[c.key] for c in _SESSION_COLUMNS], discussed.c.case_id).where(discussed.c.rank == 1)
+    ):
+        found.setdefault(row[0], tuple(row))
+        cases_by_session[row[0]].add(case_id)
+    # Sessions still to be recorded or signed off, with every case they discussed
+    columns = {ObligationKind.RECORDING: SessionRow.recorded_at, ObligationKind.SIGN_OFF: SessionRow.signed_off_at}
+    undone = [
+        and_(SessionRow.kind.in_(sorted(kinds)), or_(columns[kind].is_(None), columns[kind] > now))
+        for kind, kinds in need.open_deadlines.items()
+        if kind in columns and kinds
+    ]
+    if undone:
+        query = (
+            select(*_SESSION_COLUMNS, SessionCaseRow.case_id)
+            .outerjoin(SessionCaseRow, SessionCaseRow.session_id == SessionRow.id)
+            .where(*held, or_(*undone))
+        )
+        for *row, case_id in session.execute(query):
+            found.setdefault(row[0], tuple(row))
+            if case_id is not None:
+                cases_by_session[row[0]].add(case_id)
+    agreements = _latest_agreements(session, reader, now)
+    if need.first_sessions:
+        signed = {(a.supervisee, a.supervisor) for a in agreements}
+        unsigned = {p.id: p for p in staff if p.supervisor is not None and (p.id, p.supervisor) not in signed}
+        ids = sorted(unsigned)
+        for start in range(0, len(ids), CHUNK):
+            theirs = (
+                select(*_SESSION_COLUMNS)
+                .where(*held, SessionRow.supervisee_id.in_(ids[start : start + CHUNK]))
+                .order_by(SessionRow.held_at.desc(), SessionRow.id.desc())
+            )
+            first: dict[tuple[str, str], tuple[Any, ...]] = {}  # the earliest of each kind, for each person
+            for line in session.execute(theirs):
+                values: tuple[Any, ...] = tuple(line)
+                person = unsigned[values[1]]
+                if values[2] == person.supervisor and reader.local(values[4]) >= counting_from(person):
+                    first[(values[1], values[3])] = values
+            for earliest in first.values():
+                found.setdefault(earliest[0], earliest)
+    sessions = sorted(
+        (reader.session(row, sorted(cases_by_session.get(row[0], ()))) for row in found.values()),
+        key=lambda held_session: (held_session.held_at, held_session.id),
+    )
+    return World(
+        staff=staff,
+        sessions=tuple(sessions),
+        agreements=agreements,
+        cases=reader.cases(),
+        urgent_requests=reader.urgent_requests(),
+    )
+
+
+_SESSION_COLUMNS = (
+    SessionRow.id,
+    SessionRow.supervisee_id,
+    SessionRow.supervisor_id,
+    SessionRow.kind,
+    SessionRow.held_at,
+    SessionRow.recorded_at,
+    SessionRow.signed_off_at,
+    SessionRow.team,
+)
+_HELD = (SessionRow.status == SessionStatus.HELD.value, SessionRow.held_at.is_not(None))
+
+
+def _latest_agreements(session: Session, reader: _Reader, now: datetime) -> tuple[Agreement, ...]:
+    """The latest agreement each pair had signed by `now` (it takes effect when the second of them signs)."""
+    later = sql.case(
+        (AgreementRow.supervisee_signed_at > AgreementRow.supervisor_signed_at, AgreementRow.supervisee_signed_at),
+        else_=AgreementRow.supervisor_signed_at,
+    )
+    query = (
+        select(AgreementRow.supervisee_id, AgreementRow.supervisor_id, func.max(type_coerce(later, UTCDateTime())))
+        .where(AgreementRow.supervisee_signed_at <= now, AgreementRow.supervisor_signed_at <= now)
+        .group_by(AgreementRow.supervisee_id, AgreementRow.supervisor_id)
+        .order_by(AgreementRow.supervisee_id, AgreementRow.supervisor_id)
+    )
+    return tuple(
+        Agreement(supervisee, supervisor, reader.local(signed))
+        for supervisee, supervisor, signed in session.execute(query)
+    )
+
+
+class _Reader:
+    """Store rows to the engine's facts, as plain rows rather than mapped objects (a council holds thousands)."""
+
+    def __init__(self, session: Session, calendar: Calendar) -> None:
+        self.db, self.calendar, self.zone = session, calendar, calendar.zone
+        self.midnights: dict[date, datetime] = {}
+        self.kinds = {kind.value: kind for kind in SessionKind}
+
+    def midnight(self, day: date) -> datetime:
+        found = self.midnights.get(day)
+        if found is None:
+            found = self.midnights[day] = self.calendar.midnight(day)
+        return found
+
+    def local(self, moment: datetime) -> datetime:
+        return moment.astimezone(self.zone)
+
+    def staff(self) -> tuple[Staff, ...]:
+        supervisors = {
+            supervisee: (supervisor, started_on)
+            for supervisee, supervisor, started_on in self.db.execute(
+                select(RelationshipRow.supervisee_id, RelationshipRow.supervisor_id, RelationshipRow.started_on).where(
+                    RelationshipRow.ended_on.is_(None), RelationshipRow.is_cover.is_(False)
+                )
+            )
+        }
+        staff = []
+        for id, name, role, employment, hours, nqsw, start_date, line_manager, team in self.db.execute(
+            select(
+                StaffRow.id,
+                StaffRow.name,
+                StaffRow.role,
+                StaffRow.employment,
+                StaffRow.hours,
+                StaffRow.nqsw,
+                StaffRow.start_date,
+                StaffRow.line_manager_id,
+                StaffRow.team,
+            ).order_by(StaffRow.id)
+        ):
+            supervisor, since = supervisors.get(id, (None, None))
+            staff.append(
+                Staff(
+                    id=id,
+                    name=name,
+                    role=Role(role),
+                    employment=Employment(employment),
+                    hours=Hours(hours),
+                    nqsw=nqsw,
+                    start_date=self.midnight(start_date),
+                    supervisor=supervisor,
+                    supervisor_since=self.midnight(since) if since is not None else None,
+                    line_manager=line_manager,
+                    team=team,
+                )
+            )
+        return tuple(staff)
+
+    def session(self, row: tuple[Any, ...], cases: Iterable[str]) -> HeldSession:
+        id, supervisee, supervisor, kind, held_at, recorded_at, signed_off_at, team = row
+        return HeldSession(
+            id=id,
+            supervisee=supervisee,
+            supervisor=supervisor,
+            kind=self.kinds[kind],
+            held_at=held_at.astimezone(self.zone),
+            recorded_at=recorded_at.astimezone(self.zone) if recorded_at else None,
+            cases=tuple(cases),
+            signed_off_at=signed_off_at.astimezone(self.zone) if signed_off_at else None,
+            team=team,
+        )
+
+    def cases(self) -> tuple[Case, ...]:
+        """The open cases."""
+        categories = {category.value: category for category in CaseCategory}
+        return tuple(
+            Case(
+                id=id,
+                worker=worker,
+                category=categories[category],
+                allocated_on=self.midnight(allocated_on),
+                risk=Risk(risk) if risk else None,
+                age=age,
+            )
+            for id, worker, category, allocated_on, risk, age in self.db.execute(
+                select(CaseRow.id, CaseRow.worker_id, CaseRow.category, CaseRow.allocated_on, CaseRow.risk, CaseRow.age)
+                .where(CaseRow.closed_on.is_(None))
+                .order_by(CaseRow.id)
             )
         )
-    )
-    return World(staff=tuple(staff), sessions=sessions, agreements=agreements, cases=cases, urgent_requests=urgent)
+
+    def urgent_requests(self) -> tuple[UrgentRequest, ...]:
+        return tuple(
+            UrgentRequest(id, requester, requested_at.astimezone(self.zone))
+            for id, requester, requested_at in self.db.execute(
+                select(UrgentRequestRow.id, UrgentRequestRow.requester_id, UrgentRequestRow.requested_at).order_by(
+                    UrgentRequestRow.requested_at
+                )
+            )
+        )
 
 
 def import_world(session: Session, world: World, calendar: Calendar | None = None) -> ImportSummary:
