@@ -11,8 +11,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot.rules.engine import obligations_due
-from bot.rules.facts import SessionKind
+from bot.rules.engine import Obligation, obligations_due
 from bot.rules.nudges import Nudge, held_as, nudges_due
 from bot.rules.profile import Profile
 from bot.storage.repositories import OutboxRepository, Queueing, StaffRepository
@@ -37,7 +36,6 @@ def sweep(session: Session, profile: Profile, now: datetime, *, dry_run: bool = 
     for person in world.staff:
         if person.supervisor and person.id in gone:
             unreachable.setdefault(person.supervisor, []).append(person.id)
-    meets = {(o.kind.value, o.subject): held_as(profile, o) for o in obligations}
     outbox = OutboxRepository(session)
     due = nudges_due(obligations, profile.nudges, profile.calendar, now, overseers=overseers, unreachable=unreachable)
     # Most of what is due was queued by an earlier sweep: look once, and build messages only for the rest.
@@ -45,6 +43,7 @@ def sweep(session: Session, profile: Profile, now: datetime, *, dry_run: bool = 
     fresh = [n for n in due if n.outbox_key not in present]
     if dry_run:
         return fresh
+    duties = {(o.kind.value, o.subject): o for o in obligations}
     queued = outbox.enqueue_many(
         [
             Queueing(
@@ -53,7 +52,7 @@ def sweep(session: Session, profile: Profile, now: datetime, *, dry_run: bool = 
                 n.outbox_stage,
                 n.recipient,
                 n.due,
-                _payload(n, names, meets.get((n.kind, n.subject))),
+                _payload(n, names, profile, duties.get((n.kind, n.subject))),
             )
             for n in fresh
         ],
@@ -62,7 +61,8 @@ def sweep(session: Session, profile: Profile, now: datetime, *, dry_run: bool = 
     return [n for n in fresh if n.outbox_key in queued]
 
 
-def _payload(nudge: Nudge, names: dict[str, str], held: SessionKind | None) -> dict[str, object]:
+def _payload(nudge: Nudge, names: dict[str, str], profile: Profile, duty: Obligation | None) -> dict[str, object]:
+    held = held_as(profile, duty) if duty is not None else None
     return {
         "items": [
             {"kind": o.kind.value, "subject": o.subject, "supervisee": o.supervisee, "due": o.due.isoformat()}

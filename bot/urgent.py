@@ -36,7 +36,9 @@ from bot.rules.nudges import in_working_hours
 from bot.rules.profile import ObligationKind, Profile, UrgentHandling
 from bot.storage.repositories import (
     AuditRepository,
+    OutboxKey,
     OutboxRepository,
+    Queueing,
     SessionRepository,
     StaffRepository,
     UrgentRequestRepository,
@@ -79,19 +81,20 @@ def deadline(profile: Profile, requested_at: datetime) -> datetime:
 def handler_for(session: Session, requester: str, today: date) -> str | None:
     """Who an urgent request goes to: the cover supervisor while one is set, else the supervisor, else the line
     manager."""
-    people = StaffRepository(session)
-    cover = people.cover_on(requester, today)
-    if cover is not None:
-        return cover.supervisor
-    current = people.current_supervisor(requester)
-    if current is not None:
-        return current.supervisor
-    row = people.get(requester)
-    return row.line_manager_id if row else None
+    return StaffRepository(session).handlers_on([requester], today)[requester]
 
 
-def payload(session: Session, profile: Profile, request: UrgentRequestDetail, **extra: Any) -> dict[str, Any]:
-    """Everything a message about this request shows, so the card needs nothing else."""
+def payload(
+    session: Session,
+    profile: Profile,
+    request: UrgentRequestDetail,
+    *,
+    everyone: Sequence[tuple[str, str]] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """Everything a message about this request shows, so the card needs nothing else.
+
+    `everyone`: the supervisors and managers, if the caller has looked them up already (a chase has)."""
     people = StaffRepository(session)
     return {
         "request": request.id,
@@ -103,14 +106,17 @@ def payload(session: Session, profile: Profile, request: UrgentRequestDetail, **
         "requested_at": request.requested_at.isoformat(),
         "deadline": deadline(profile, request.requested_at).isoformat(),
         "arranged_for": request.arranged_for.isoformat() if request.arranged_for else "",
-        "others": _others(session, request),
+        "others": _others(session, request, everyone),
         **extra,
     }
 
 
-def _others(session: Session, request: UrgentRequestDetail) -> list[list[str]]:
+def _others(
+    session: Session, request: UrgentRequestDetail, everyone: Sequence[tuple[str, str]] | None
+) -> list[list[str]]:
     """People the request could be passed to: supervisors and managers other than those involved."""
-    everyone = StaffRepository(session).in_roles([Role.SUPERVISOR, Role.MANAGER])
+    if everyone is None:
+        everyone = StaffRepository(session).in_roles([Role.SUPERVISOR, Role.MANAGER])
     return [[staff_id, name] for staff_id, name in everyone if staff_id not in {request.requester, request.handler}]
 
 
@@ -200,7 +206,7 @@ class UrgentDesk:
         request, refusal = self._open_for(session, person, request_id, "pass", now)
         if request is None:
             return Reply(refusal)
-        choices = {staff_id for staff_id, _ in _others(session, request)} - {person}
+        choices = {staff_id for staff_id, _ in _others(session, request, None)} - {person}
         if not isinstance(to, str) or to not in choices:
             return Reply("Please choose who should take it from the list. Nothing was changed.")
         reason = str(why or "").strip()
@@ -248,26 +254,27 @@ class UrgentDesk:
 
     # -- chasing, at each sweep ---------------------------------------------------------------
 
-    def chase(self, session: Session, now: datetime, obligations: Sequence[Obligation] | None = None) -> list[int]:
+    def chase(self, session: Session, now: datetime, obligations: Sequence[Obligation] | None = None) -> set[OutboxKey]:
         """Tell the line manager about requests nobody answered in time, and both about requests past the policy's
         deadline; nothing under a policy that sets no times for urgent supervision.
 
         `obligations`: what is due now, if the caller has worked it out already (a sweep has)."""
         requests = UrgentRequestRepository(session).still_open() if self.profile.takes_urgent_requests else []
         if not requests:
-            return []
+            return set()
         if obligations is None:
             obligations = obligations_due(self.profile, load_facts(session, self.profile, now), now)
         open_duties = {o.subject for o in obligations if o.kind is ObligationKind.URGENT_SUPERVISION}
         chase_after = handling(self.profile).acknowledge_within
         today = self.profile.calendar.local(now).date()
+        people = StaffRepository(session)
+        # imported from a file, with no handler: it is with whoever would have had it
+        handlers = people.handlers_on([request.requester for request in requests if request.handler is None], today)
         chasing: list[tuple[UrgentRequestDetail, str, list[str]]] = []
         for request in requests:
-            if request.handler is None:  # imported from a file: it is with whoever would have had it
-                request = replace(request, handler=handler_for(session, request.requester, today))
-            manager = StaffRepository(session).line_manager_of(request.handler) or StaffRepository(
-                session
-            ).line_manager_of(request.requester)
+            if request.handler is None:
+                request = replace(request, handler=handlers[request.requester])
+            manager = people.line_manager_of(request.handler) or people.line_manager_of(request.requester)
             late = now > deadline(self.profile, request.requested_at) and request.id in open_duties
             if late:
                 chasing.append((request, "overdue", [staff for staff in (request.handler, manager) if staff]))
@@ -280,12 +287,15 @@ class UrgentDesk:
         present = OutboxRepository(session).existing(
             [(KIND, request.id, stage, staff) for request, stage, told in chasing for staff in told]
         )
-        queued: list[int] = []
+        everyone = people.in_roles([Role.SUPERVISOR, Role.MANAGER])
+        queueing = []
         for request, stage, told in chasing:
             fresh = [staff for staff in told if (KIND, request.id, stage, staff) not in present]
             if fresh:
-                queued += self._queue(session, request, stage, fresh, now)
-        return queued
+                body = payload(session, self.profile, request, stage=stage, everyone=everyone)
+                due = deadline(self.profile, request.requested_at)
+                queueing += [Queueing(KIND, request.id, stage, staff, due, body) for staff in fresh]
+        return OutboxRepository(session).enqueue_many(queueing, now)
 
     # -- helpers ------------------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ import re
 from calendar import monthrange
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from functools import lru_cache, partial
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -174,6 +174,13 @@ class Calendar:
 
     def add(self, moment: datetime, interval: Interval) -> datetime:
         """The local date-time that is `interval` after `moment`."""
+        if moment.tzinfo is None:
+            raise ValueError("a date-time without a time zone reached the calendar")
+        # Remembered by wall time, zone and fold exactly as given: equal instants can differ in what adding gives
+        # (a local time in the hour skipped in spring), and two times an hour apart in autumn compare equal.
+        return _added(self, moment.replace(tzinfo=None), moment.tzinfo, moment.fold, interval)
+
+    def _add(self, moment: datetime, interval: Interval) -> datetime:
         result = self.local(moment)
         for amount, unit in interval.parts:
             result = self._add_part(result, amount, unit)
@@ -265,6 +272,13 @@ class Calendar:
             return wall.replace(tzinfo=zone, fold=0)  # every local time that day exists, once
         # Round-trip through UTC so a wall time in the spring-forward gap lands after it.
         return wall.replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
+
+
+@lru_cache(maxsize=1 << 16)
+def _added(calendar: Calendar, wall: datetime, zone: tzinfo | None, fold: int, interval: Interval) -> datetime:
+    """`Calendar.add`, remembered: a sweep adds the same few intervals to the same moments over and over (every
+    case allocated on one day, every duty last met by one session)."""
+    return calendar._add(wall.replace(tzinfo=zone, fold=fold), interval)
 
 
 def _plus_months(wall: datetime, months: int) -> datetime:

@@ -66,13 +66,14 @@ class Reads:
     Given, as of the moment asked about, every person, open case and urgent request, the latest signed agreement
     of each pair, and of the sessions held:
     - the latest `depth` of each kind for each person, and of group sessions for each team;
-    - the latest of each kind that discussed each open case;
+    - for each open case, the latest session to discuss it of a kind in each of `case_counts`;
     - every one of a kind in `open_deadlines` not yet recorded (or signed off, as the duty says);
     - with `first_sessions`, for each person with no agreement signed with their supervisor, the first session of
       each kind with that supervisor since `counting_from(person)`;
     the engine finds the same duties as it would over the whole history."""
 
     depth: int
+    case_counts: tuple[frozenset[SessionKind], ...]
     open_deadlines: dict[ObligationKind, frozenset[SessionKind]]
     first_sessions: bool
 
@@ -85,6 +86,7 @@ def reads(profile: Profile) -> Reads:
     return Reads(
         # `at least N within` looks back N sessions; every other rule looks only at the latest
         depth=max((rule.at_least or 1 for rule in profile.frequencies), default=1),
+        case_counts=tuple(dict.fromkeys(rule.counts for rule in profile.case_discussions)),
         open_deadlines=deadlines,
         first_sessions=any(rule.within is None for rule in profile.agreements),
     )

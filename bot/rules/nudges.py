@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from bot.rules.calendar import Calendar
@@ -123,10 +123,15 @@ def nudges_due(
     found: list[Nudge] = []
     digests: dict[str, list[Obligation]] = defaultdict(list)
     today_and_soon = _today_and_soon(plan, calendar, now)  # the same for every duty: worked out once
+    stages: dict[datetime, str | None] = {}  # a stage turns on the due date alone, and many duties share one
     for obligation in obligations:
         if obligation.kind in NOT_NUDGED:
             continue
-        stage = _stage(obligation, plan, calendar, now, *today_and_soon)
+        instant = obligation.due.astimezone(UTC)  # not local: the repeated hour in autumn would compare equal
+        if instant in stages:
+            stage = stages[instant]
+        else:
+            stage = stages[instant] = _stage(obligation, plan, calendar, now, *today_and_soon)
         if stage is None:
             continue
         overdue = stage.startswith("overdue")

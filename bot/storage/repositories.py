@@ -3,13 +3,14 @@ the caller commits. Rows go in and out as domain dataclasses."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, and_, func, or_, select, update
+from sqlalchemy import Table, and_, bindparam, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -44,6 +45,7 @@ from bot.storage.models import (
     SessionRow,
     StaffRow,
     UrgentRequestRow,
+    UTCDateTime,
 )
 
 
@@ -232,6 +234,32 @@ class StaffRepository:
             .order_by(StaffRow.id)
         )
         return {staff_id: name for staff_id, name in rows}
+
+    def handlers_on(self, supervisees: Collection[str], day: date) -> dict[str, str | None]:
+        """For each person, who takes what needs their supervisor on `day`: the cover supervisor while one is set,
+        else the supervisor, else the line manager (None if they have none of these)."""
+        ids = sorted(set(supervisees))
+        found: dict[str, str | None] = {}
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            people = select(StaffRow.id, StaffRow.line_manager_id).where(StaffRow.id.in_(chunk))
+            found.update({staff_id: manager for staff_id, manager in self.session.execute(people)})
+            mine = RelationshipRow.supervisee_id.in_(chunk)
+            current = and_(mine, RelationshipRow.ended_on.is_(None), RelationshipRow.is_cover.is_(False))
+            covering = and_(
+                mine,
+                RelationshipRow.is_cover.is_(True),
+                RelationshipRow.started_on <= day,
+                RelationshipRow.cover_until >= day,
+            )
+            # the supervisor over the line manager, and the latest cover begun over both
+            for supervisee, supervisor, _ in self.session.execute(
+                select(RelationshipRow.supervisee_id, RelationshipRow.supervisor_id, RelationshipRow.is_cover)
+                .where(or_(current, covering))
+                .order_by(RelationshipRow.is_cover, RelationshipRow.started_on, RelationshipRow.id)
+            ):
+                found[supervisee] = supervisor
+        return {supervisee: found.get(supervisee) for supervisee in supervisees}
 
     def cover_on(self, supervisee: str, day: date) -> Relationship | None:
         """Who covers for the supervisor on `day`, if anyone."""
@@ -821,6 +849,21 @@ def _outbox_row(item: Queueing, now: datetime, not_before: datetime | None = Non
     }
 
 
+_ENQUEUE_COLUMNS = (
+    "INSERT INTO nudge_outbox (obligation_kind, subject, stage, recipient_id, due, payload, created_at, attempts)"
+)
+_ENQUEUED = " ON CONFLICT DO NOTHING RETURNING obligation_kind, subject, stage, recipient_id"
+_ENQUEUE_JSON = {  # new reminders from a JSON array of rows
+    "postgresql": _ENQUEUE_COLUMNS
+    + " SELECT kind, subject, stage, recipient, due, payload, :now, 0 FROM json_to_recordset(CAST(:rows AS json))"
+    " AS queued(kind text, subject text, stage text, recipient text, due timestamptz, payload json)" + _ENQUEUED,
+    "sqlite": _ENQUEUE_COLUMNS
+    + " SELECT json_extract(value, '$.kind'), json_extract(value, '$.subject'), json_extract(value, '$.stage'),"
+    " json_extract(value, '$.recipient'), json_extract(value, '$.due'), json_extract(value, '$.payload'), :now, 0"
+    " FROM json_each(:rows) WHERE true" + _ENQUEUED,  # WHERE: else SQLite reads ON CONFLICT as a join's ON
+}
+
+
 class OutboxRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -846,21 +889,36 @@ class OutboxRepository:
         return int(new_id) if new_id is not None else None
 
     def enqueue_many(self, items: Sequence[Queueing], now: datetime) -> set[OutboxKey]:
-        """Queue each nudge not already queued or sent, in a few statements however many there are; the keys
-        of those that were new."""
-        wanted = {(item.obligation_kind, item.subject, item.stage, item.recipient): item for item in items}
-        present = self.existing(list(wanted))
-        rows = [_outbox_row(item, now) for key, item in wanted.items() if key not in present]
-        if not rows:
-            return set()
-        # Another sweep may have queued some since the look: the unique key keeps those out, and RETURNING says
-        # which went in.
-        statement = (
-            self._insert()
-            .on_conflict_do_nothing()
-            .returning(NudgeRow.obligation_kind, NudgeRow.subject, NudgeRow.stage, NudgeRow.recipient_id)
+        """Queue each nudge not already queued or sent, in one or a few statements however many there are; the
+        keys of those that were new. (The outbox's unique key keeps out what is there, and RETURNING says which
+        went in.)"""
+        wanted = list(
+            {(item.obligation_kind, item.subject, item.stage, item.recipient): item for item in items}.values()
         )
-        inserted = self.session.execute(statement, rows)
+        if not wanted:
+            return set()
+        # One JSON document of rows, in one statement: thousands of rows as VALUES lists, or as arrays of text,
+        # cost the driver more to prepare than the database to insert.
+        dialect = self.session.get_bind().dialect
+        stored = cast(Table, NudgeRow.__table__).c.due.type.bind_processor(dialect)  # as the column stores it
+
+        def moment(value: datetime) -> str:
+            kept = stored(value) if stored else value
+            return kept.isoformat() if isinstance(kept, datetime) else str(kept)
+
+        rows = [
+            {
+                "kind": item.obligation_kind,
+                "subject": item.subject,
+                "stage": item.stage,
+                "recipient": item.recipient,
+                "due": moment(item.due),
+                "payload": item.payload,
+            }
+            for item in wanted
+        ]
+        statement = text(_ENQUEUE_JSON[dialect.name]).bindparams(bindparam("now", type_=UTCDateTime()))
+        inserted = self.session.execute(statement, {"now": now, "rows": json.dumps(rows)})
         return {(kind, subject, stage, recipient) for kind, subject, stage, recipient in inserted}
 
     def existing(self, keys: Sequence[OutboxKey]) -> set[OutboxKey]:

@@ -7,9 +7,9 @@ the size of the council, so a sweep over years of history costs little more than
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Table, and_, bindparam, func, insert, or_, select, sql, type_coerce, update
@@ -131,23 +131,39 @@ def load_facts(session: Session, profile: Profile, now: datetime) -> World:
     staff = reader.staff()
     latest((SessionRow.supervisee_id, SessionRow.kind), need.depth, SessionRow.supervisee_id.is_not(None))
     latest((SessionRow.team,), need.depth, SessionRow.kind == SessionKind.GROUP.value, SessionRow.team.is_not(None))
-    # The latest session of each kind to discuss each open case
-    rank = func.row_number().over(
-        partition_by=(SessionCaseRow.case_id, SessionRow.kind),
-        order_by=(SessionRow.held_at.desc(), SessionRow.id.desc()),
-    )
-    discussed = (
-        select(*_SESSION_COLUMNS, SessionCaseRow.case_id, rank.label("rank"))
-        .join_from(SessionCaseRow, SessionRow, SessionRow.id == SessionCaseRow.session_id)
-        .join(CaseRow, CaseRow.id == SessionCaseRow.case_id)
-        .where(*held, CaseRow.closed_on.is_(None))
-        .subquery()
-    )
-    for *row, case_id in session.execute(
-        select(*[discussed.c[c.key] for c in _SESSION_COLUMNS], discussed.c.case_id).where(discussed.c.rank == 1)
-    ):
-        found.setdefault(row[0], tuple(row))
-        cases_by_session[row[0]].add(case_id)
+    # The latest session of each kind to discuss each open case: among recent sessions first; then, for a case
+    # where some rule's kinds of session were not among them, over its whole history.
+    open_cases = reader.cases()
+    open_ids = {case.id for case in open_cases}
+    kinds_lately: dict[str, set[str]] = defaultdict(set)
+
+    def discussed(sessions: Any, *where: Any) -> None:
+        rank = func.row_number().over(
+            partition_by=(SessionCaseRow.case_id, sessions.c.kind),
+            order_by=(sessions.c.held_at.desc(), sessions.c.id.desc()),
+        )
+        ranked = (
+            select(*[sessions.c[c.key] for c in _SESSION_COLUMNS], SessionCaseRow.case_id, rank.label("rank"))
+            .join_from(sessions, SessionCaseRow, sessions.c.id == SessionCaseRow.session_id)
+            .where(*where)
+            .subquery()
+        )
+        query = select(*[ranked.c[c.key] for c in _SESSION_COLUMNS], ranked.c.case_id).where(ranked.c.rank == 1)
+        for *row, case_id in _plain(session, query):
+            if case_id not in open_ids:  # closed: left out here, not joined in SQL, so no plan can go wrong
+                continue
+            found.setdefault(row[0], tuple(row))
+            cases_by_session[row[0]].add(case_id)
+            kinds_lately[case_id].add(row[3])
+
+    # The recent sessions picked out first (MATERIALIZED): else SQLite walks every link in case order to save a sort.
+    lately = select(*_SESSION_COLUMNS).where(*held, SessionRow.held_at >= now - RECENT).cte("lately")
+    discussed(lately.prefix_with("MATERIALIZED"))
+    counted = [{kind.value for kind in kinds} for kinds in need.case_counts]
+    earlier = [case.id for case in open_cases if any(not kinds & kinds_lately[case.id] for kinds in counted)]
+    everything = select(*_SESSION_COLUMNS).where(*held).subquery()
+    for start in range(0, len(earlier), MANY):  # each look walks every session: as few looks as can be
+        discussed(everything, SessionCaseRow.case_id.in_(earlier[start : start + MANY]))
     # Sessions still to be recorded or signed off, with every case they discussed
     columns = {ObligationKind.RECORDING: SessionRow.recorded_at, ObligationKind.SIGN_OFF: SessionRow.signed_off_at}
     undone = [
@@ -161,7 +177,7 @@ def load_facts(session: Session, profile: Profile, now: datetime) -> World:
             .outerjoin(SessionCaseRow, SessionCaseRow.session_id == SessionRow.id)
             .where(*held, or_(*undone))
         )
-        for *row, case_id in session.execute(query):
+        for *row, case_id in _plain(session, query):
             found.setdefault(row[0], tuple(row))
             if case_id is not None:
                 cases_by_session[row[0]].add(case_id)
@@ -177,8 +193,7 @@ def load_facts(session: Session, profile: Profile, now: datetime) -> World:
                 .order_by(SessionRow.held_at.desc(), SessionRow.id.desc())
             )
             first: dict[tuple[str, str], tuple[Any, ...]] = {}  # the earliest of each kind, for each person
-            for line in session.execute(theirs):
-                values: tuple[Any, ...] = tuple(line)
+            for values in _plain(session, theirs):
                 person = unsigned[values[1]]
                 if values[2] == person.supervisor and reader.local(values[4]) >= counting_from(person):
                     first[(values[1], values[3])] = values
@@ -192,11 +207,13 @@ def load_facts(session: Session, profile: Profile, now: datetime) -> World:
         staff=staff,
         sessions=tuple(sessions),
         agreements=agreements,
-        cases=reader.cases(),
+        cases=open_cases,
         urgent_requests=reader.urgent_requests(),
     )
 
 
+MANY = 10_000  # values in one IN (...) list where fewer looks matter: inside SQLite's 32,766 and PostgreSQL's 65,535
+RECENT = timedelta(days=183)  # how far back the sweep looks first for a case's latest discussion (any length is right)
 _SESSION_COLUMNS = (
     SessionRow.id,
     SessionRow.supervisee_id,
@@ -208,6 +225,11 @@ _SESSION_COLUMNS = (
     SessionRow.team,
 )
 _HELD = (SessionRow.status == SessionStatus.HELD.value, SessionRow.held_at.is_not(None))
+
+
+def _plain(session: Session, query: Any) -> Iterator[tuple[Any, ...]]:
+    """The rows as plain tuples."""
+    return (tuple(row) for row in session.execute(query))
 
 
 def _latest_agreements(session: Session, reader: _Reader, now: datetime) -> tuple[Agreement, ...]:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
+from importlib import resources
+from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
@@ -32,7 +34,7 @@ from bot.rules.facts import (
     World,
 )
 from bot.rules.facts import Session as HeldSession
-from bot.rules.profile import known_profiles, load_profile
+from bot.rules.profile import Profile, known_profiles, load_profile
 from bot.storage.db import create_engine_for, session_factory
 from bot.storage.repositories import CaseRepository, SessionRepository, StaffRepository
 from bot.storage.world import import_world, load_facts, load_world
@@ -140,10 +142,22 @@ def moments() -> list[datetime]:
     return [CALENDAR.local(datetime.combine(day, time(hour), tzinfo=CALENDAR.zone)) for day in days for hour in (3, 11)]
 
 
-@pytest.mark.parametrize("policy", known_profiles())
-def test_the_rules_find_the_same_duties_from_the_facts_loaded_as_from_the_whole_store(db: Session, policy: str) -> None:
+def own_profile(folder: Path) -> Profile:
+    """A council's own policy, as Devon's but counting only case sessions for a child's case."""
+    shipped = resources.files("bot.rules") / "profiles" / "devon.toml"
+    text = shipped.read_text(encoding="utf-8")
+    assert 'counts = ["personal", "case"]' in text
+    path = folder / "own.toml"
+    path.write_text(text.replace('counts = ["personal", "case"]', 'counts = ["case"]'), encoding="utf-8")
+    return load_profile(str(path))
+
+
+@pytest.mark.parametrize("policy", [*known_profiles(), "own"])
+def test_the_rules_find_the_same_duties_from_the_facts_loaded_as_from_the_whole_store(
+    db: Session, policy: str, tmp_path: Path
+) -> None:
     untidy_store(db)
-    profile = load_profile(policy)
+    profile = own_profile(tmp_path) if policy == "own" else load_profile(policy)
     everything = load_world(db, profile.calendar)
     checked = 0
     for now in moments():
