@@ -10,7 +10,6 @@ those worked out from `load_world`, which reads everything.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
@@ -35,21 +34,12 @@ from bot.rules.facts import (
 )
 from bot.rules.facts import Session as HeldSession
 from bot.rules.profile import Profile, known_profiles, load_profile
-from bot.storage.db import create_engine_for, session_factory
 from bot.storage.repositories import CaseRepository, SessionRepository, StaffRepository
 from bot.storage.world import import_world, load_facts, load_world
 
 CALENDAR = Calendar()
 START = date(2024, 1, 8)
 END = date(2026, 11, 25)
-
-
-@pytest.fixture
-def db(database_url: str) -> Iterator[Session]:
-    engine = create_engine_for(database_url)
-    with session_factory(engine)() as session:
-        yield session
-    engine.dispose()
 
 
 def moment(rng: random.Random, earliest: date = START, latest: date = END) -> datetime:

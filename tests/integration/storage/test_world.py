@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy.orm import Session
 
 from bot.demo import demo_world
@@ -25,21 +23,11 @@ from bot.rules.facts import (
     World,
 )
 from bot.rules.facts import Session as HeldSession
-from bot.storage.db import create_engine_for, session_factory
 from bot.storage.repositories import StaffRepository
 from bot.storage.world import import_world, load_world
 
 TODAY = date(2026, 11, 25)
 CALENDAR = Calendar()
-
-
-@pytest.fixture
-def db(database_url: str) -> Iterator[Session]:
-    """An open session on a migrated, empty database."""
-    engine = create_engine_for(database_url)
-    with session_factory(engine)() as session:
-        yield session
-    engine.dispose()
 
 
 def canonical(world: World) -> tuple[Any, ...]:
