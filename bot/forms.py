@@ -8,7 +8,9 @@ draft, Next or Finish, Cancel), checks answers on the server, and renders a read
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
 from functools import lru_cache
@@ -115,9 +117,38 @@ class FormTemplate:
     def field_ids(self) -> set[str]:
         return {field.id for section in self.sections for field in section.fields}
 
+    def worded(self, words: Mapping[str, str]) -> FormTemplate:
+        """The form with each `${name}` in its introduction, labels and help in the policy's own words (see
+        WORDS): what a policy sets, such as how soon urgent supervision must happen, is never written in a form."""
+
+        def fill(text: str) -> str:
+            def value(match: re.Match[str]) -> str:
+                if match.group(1) not in words:
+                    raise FormError(f"form {self.id!r} needs the policy's words for ${{{match.group(1)}}}")
+                return words[match.group(1)]
+
+            return _PLACEHOLDER.sub(value, text)
+
+        sections = tuple(
+            replace(
+                section,
+                fields=tuple(
+                    replace(field, label=fill(field.label), help=fill(field.help) if field.help else field.help)
+                    for field in section.fields
+                ),
+            )
+            for section in self.sections
+        )
+        return replace(self, intro=fill(self.intro), sections=sections)
+
 
 def known_forms() -> list[str]:
     return sorted(path.stem for path in FORMS.glob("*.json"))
+
+
+# The policy's words a form may use, as ${name} in its introduction, labels and help.
+WORDS = {"urgent_within": "how soon urgent supervision must happen, as the policy says it (such as 24 hours)"}
+_PLACEHOLDER = re.compile(r"\$\{(\w+)\}")
 
 
 @lru_cache(maxsize=16)
@@ -167,6 +198,9 @@ def load_form(form_id: str) -> FormTemplate:
     editable = data.get("editable")
     if editable is not None and not set(editable) <= {section.id for section in sections}:
         raise FormError(f"{form_id}.editable: names a section the form does not have")
+    texts = [data.get("intro", "")] + [f.label + (f.help or "") for section in sections for f in section.fields]
+    for name in {match.group(1) for text in texts for match in _PLACEHOLDER.finditer(text)} - set(WORDS):
+        raise FormError(f"{form_id}: ${{{name}}} is not one of the policy's words ({', '.join(sorted(WORDS))})")
     return FormTemplate(
         data["id"],
         data["title"],

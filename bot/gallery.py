@@ -33,6 +33,7 @@ from bot.rules.nudges import DIGEST, NOT_NUDGED
 from bot.rules.profile import ObligationKind, Profile, load_profile
 from bot.service import Draft, DueLine, Person
 from bot.urgent import KIND as URGENT
+from bot.urgent import form_words
 from bot.views import drafts_card, due_card, help_card, not_set_up_card, reply_card, welcome_card
 
 Card = dict[str, Any]
@@ -65,7 +66,7 @@ def gallery(profile: Profile | None = None) -> dict[str, Card]:
     cards: dict[str, Card] = {}
     cards |= dict(_chat_cards(profile))
     for form_id in known_forms():
-        cards |= dict(_form_cards(load_form(form_id)))
+        cards |= dict(_form_cards(load_form(form_id).worded(form_words(profile, NOW))))
     cards |= dict(_queued_cards(profile))
     return cards
 

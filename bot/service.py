@@ -57,7 +57,7 @@ from bot.storage.repositories import (
     StaffRepository,
 )
 from bot.storage.world import load_facts
-from bot.urgent import NOT_COVERED, Reply, UrgentDesk
+from bot.urgent import NOT_COVERED, Reply, UrgentDesk, form_words
 from bot.wording import duty_name, on_day, when
 
 T = TypeVar("T")
@@ -107,6 +107,10 @@ class Companion:
     async def in_session(self, work: Callable[[Session], T]) -> T:
         """Run `work` with a database session in a worker thread, committing if it succeeds."""
         return await in_session(self.sessions, work)
+
+    def form(self, form_id: str) -> FormTemplate:
+        """The form as people see it: in the policy's own words (how soon urgent supervision must happen)."""
+        return load_form(form_id).worded(form_words(self.profile, self.clock.now()))
 
     async def act_on_urgent(self, person: Person, value: dict[str, Any]) -> Reply:
         """A button on an urgent request: arrange it, pass it on, or record it as held."""
@@ -356,9 +360,9 @@ class Forms:
     async def open(self, person: Person, form_id: str, *, case: Any = None, held: Any = None) -> FormView:
         """The person's draft of this form where they left it, or a new one (about `case`, if given; writing up
         the session `held`, if given and theirs)."""
-        if form_id == "urgent" and not self.companion.profile.takes_urgent_requests:
+        if self._not_covered(form_id):
             return FormView(FormOutcome.REFUSED, message=NOT_COVERED)
-        form = load_form(form_id)
+        form = self.companion.form(form_id)
         now = self.companion.clock.now()
 
         def begin(session: Session) -> FormView:
@@ -415,7 +419,8 @@ class Forms:
             return FormView(
                 FormOutcome.STALE, message="I could not tell which form that button belongs to, so nothing was changed."
             )
-        form = load_form(form_id)
+        # An urgent request begun before the policy stopped taking them: what was typed is kept, then refused.
+        form = load_form(form_id) if self._not_covered(form_id) else self.companion.form(form_id)
         now = self.companion.clock.now()
 
         def handle(session: Session) -> FormView:
@@ -439,6 +444,8 @@ class Forms:
                 answers.update(answers_from(form, step, data))
                 record = records.save_draft(form_id, person.id, answers, now, thread=thread, latest=record)
                 self._audit(session, person, "save draft", thread, Outcome.ALLOWED)
+            if self._not_covered(form_id):
+                return FormView(FormOutcome.REFUSED, message=f"{NOT_COVERED} What you typed is kept.")
             if action == "form.save":
                 saved_at = self.companion.profile.calendar.local(now)
                 note = f"Draft saved at {saved_at:%H:%M}. Type drafts to come back to it."
@@ -542,6 +549,10 @@ class Forms:
 
         return await self.companion.in_session(handle)
 
+    def _not_covered(self, form_id: str) -> bool:
+        """Whether this is the urgent request form under a policy that takes no urgent requests."""
+        return form_id == "urgent" and not self.companion.profile.takes_urgent_requests
+
     def _context(self, session: Session, person: Person, form: FormTemplate, answers: dict[str, Any]) -> FormContext:
         """What this person's form may offer: their own cases, the child's open actions, the policy's triggers."""
         people = StaffRepository(session)
@@ -631,7 +642,7 @@ class Forms:
             if latest.author != person.id:
                 self._audit(session, person, "edit record", thread, Outcome.REFUSED)
                 return FormView(FormOutcome.REFUSED, message="That record is someone else's, so you cannot edit it.")
-            form = load_form(latest.form)
+            form = self.companion.form(latest.form)
             if latest.status is RecordStatus.DRAFT:
                 return FormView(
                     FormOutcome.STEP, self._card(session, person, form, latest, note="You are already editing this.")
@@ -699,7 +710,7 @@ class Forms:
                 if signed
                 else [{"type": "Action.Submit", "title": "Sign", "data": {"action": "record.sign", "session": held.id}}]
             )
-            form = load_form(record.form)
+            form = self.companion.form(record.form)
             heading = f"Shared by {_name(session, record.author)}. " + _signatures(record)
             return FormView(FormOutcome.STEP, summary_card(form, record.answers, heading=heading, actions=buttons))
 
@@ -783,7 +794,7 @@ class Forms:
                 ]
             )
             heading = f"Version {version.version}. " + _signatures(version)
-            card = summary_card(load_form("agreement"), version.content, heading=heading, actions=buttons)
+            card = summary_card(self.companion.form("agreement"), version.content, heading=heading, actions=buttons)
             return FormView(FormOutcome.STEP, card)
 
         return await self.companion.in_session(read)
@@ -827,7 +838,9 @@ class Forms:
                 return FormView(FormOutcome.REFUSED, message=version)
             draft = RecordRepository(session).save_draft("agreement", person.id, {**version.content, STEP: 1}, now)
             note = "Change what you need, then finish and sign. The other person will be asked to sign the new version."
-            return FormView(FormOutcome.STEP, self._card(session, person, load_form("agreement"), draft, note=note))
+            return FormView(
+                FormOutcome.STEP, self._card(session, person, self.companion.form("agreement"), draft, note=note)
+            )
 
         return await self.companion.in_session(change)
 

@@ -33,7 +33,7 @@ from bot.domain import AuditEntry, Outcome, UrgentRequestDetail
 from bot.rules.engine import Obligation, obligations_due
 from bot.rules.facts import Role
 from bot.rules.nudges import in_working_hours
-from bot.rules.profile import ObligationKind, Profile, UrgentHandling
+from bot.rules.profile import ObligationKind, Profile, UrgentHandling, UrgentRule
 from bot.storage.repositories import (
     AuditRepository,
     OutboxKey,
@@ -71,11 +71,21 @@ def handling(profile: Profile) -> UrgentHandling:
     return profile.urgent_handling
 
 
-def deadline(profile: Profile, requested_at: datetime) -> datetime:
-    """When urgent supervision must have happened: the soonest of the policy's urgent rules."""
+def soonest(profile: Profile, requested_at: datetime) -> UrgentRule:
+    """The policy's urgent rule that falls due first for a request made then."""
     if not profile.urgent:
         raise ValueError(f"{profile.title} sets no [[urgent_supervision]]")
-    return min(profile.calendar.add(requested_at, rule.within) for rule in profile.urgent)
+    return min(profile.urgent, key=lambda rule: profile.calendar.add(requested_at, rule.within))
+
+
+def deadline(profile: Profile, requested_at: datetime) -> datetime:
+    """When urgent supervision must have happened: the soonest of the policy's urgent rules."""
+    return profile.calendar.add(requested_at, soonest(profile, requested_at).within)
+
+
+def form_words(profile: Profile, now: datetime) -> dict[str, str]:
+    """The policy's words for the forms (bot.forms.WORDS): how soon urgent supervision must happen, if it says."""
+    return {"urgent_within": str(soonest(profile, now).within)} if profile.urgent else {}
 
 
 def handler_for(session: Session, requester: str, today: date) -> str | None:

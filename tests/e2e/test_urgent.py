@@ -248,17 +248,49 @@ async def test_the_write_up_offered_after_urgent_supervision_records_that_same_s
         assert [r.session_id for r in rows(sqlite_url, RecordRow) if r.form == "personal_record"] == [urgent.id]
 
 
-def devon_without(folder: Path, *tables: str) -> str:
-    """Devon's profile as a council's own file, with these tables taken out."""
+def devon_without(folder: Path, *tables: str, changed: tuple[str, str] = ("", "")) -> str:
+    """Devon's profile as a council's own file, with these tables taken out (and one line `changed`)."""
     kept, skipping = [], False
     for line in (Path(rules.__file__).parent / "profiles" / "devon.toml").read_text(encoding="utf-8").splitlines():
         if line.startswith("["):
             skipping = line.strip() in tables
         if not skipping:
-            kept.append(line)
+            kept.append(changed[1] if changed[0] and line == changed[0] else line)
+    if changed[0]:
+        assert changed[0] not in kept and changed[1] in kept
     path = folder / "own-policy.toml"
     path.write_text("\n".join(kept) + "\n", encoding="utf-8")
     return str(path)
+
+
+async def test_the_request_form_says_how_soon_as_the_councils_own_policy_does(sqlite_url: str, tmp_path: Path) -> None:
+    policy = devon_without(tmp_path, changed=('within = "24 hours"', 'within = "12 hours"'))
+    async with connected(sqlite_url, policy=policy, clock=StoppedClock(NOW)) as teams:
+        await hello(teams, "aad-p1", "aad-s1")
+        [form] = await teams.say("aad-p1", "urgent")
+        shown = texts(card_of(form))
+        assert any(text.endswith("should happen within 12 hours.") for text in shown)
+        assert not any("24 hours" in text for text in shown)
+        [free_at] = [e for e in card_of(form)["body"] if e.get("id") == "free_at"]
+        assert free_at["label"] == "When are you free in the next 12 hours?"
+        replies = await press(teams, card_of(form), "Finish", {"about": "Threats at a visit", "free_at": "Now"})
+    confirmation = next(r["text"] for r in replies if r.get("text"))
+    assert "by Thursday 26 November 2026, 00:00" in confirmation  # NOW is noon: 12 hours on
+
+
+async def test_an_urgent_request_begun_before_the_policy_stopped_taking_them_is_kept_not_sent(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    async with connected(sqlite_url, clock=StoppedClock(NOW)) as teams:
+        await hello(teams, "aad-p1", "aad-s1")
+        [form] = await teams.say("aad-p1", "urgent")
+    policy = devon_without(tmp_path, "[[urgent_supervision]]", "[urgent_requests]")
+    async with connected(sqlite_url, policy=policy, reload_demo=False, clock=StoppedClock(NOW)) as teams:
+        [reply] = await press(teams, card_of(form), "Finish", {"about": "Threats at a visit", "free_at": "Now"})
+    assert reply["text"] == f"{NOT_COVERED} What you typed is kept."
+    assert asked(sqlite_url) == []
+    [draft] = [row for row in rows(sqlite_url, RecordRow) if row.form == "urgent"]
+    assert draft.answers["about"] == "Threats at a visit"
 
 
 async def test_a_policy_that_sets_no_urgent_supervision_says_so_and_invents_no_deadline(

@@ -81,3 +81,27 @@ def test_a_form_of_one_step_does_not_count_its_steps() -> None:
     assert card["body"][1]["text"] == "What you need"
     journal = step_card(load_form("journal"), 0, {}, thread="t", version=1)
     assert journal["body"][1]["text"] == "Step 1 of 4: The event"
+
+
+def test_a_form_says_what_the_policy_sets_in_the_policys_words_and_never_without_them() -> None:
+    form = load_form("urgent")
+    assert "${urgent_within}" in form.intro  # the template itself sets no time
+    worded = form.worded({"urgent_within": "36 hours"})
+    assert worded.intro.endswith("should happen within 36 hours.")
+    [free_at] = [field for field in worded.sections[0].fields if field.id == "free_at"]
+    assert free_at.label == "When are you free in the next 36 hours?"
+    with pytest.raises(FormError, match=r"urgent_within"):
+        form.worded({})
+    assert load_form("journal").worded({}) == load_form("journal")  # a form with no policy words is as it was
+
+
+def test_a_template_naming_words_no_policy_gives_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    template = json.loads((bot.forms.FORMS / "urgent.json").read_text(encoding="utf-8"))
+    template["id"] = "misspelt"
+    template["intro"] = "It should happen within ${urgent_in}."
+    (tmp_path / "misspelt.json").write_text(json.dumps(template), encoding="utf-8")
+    monkeypatch.setattr(bot.forms, "FORMS", tmp_path)
+    load_form.cache_clear()
+    with pytest.raises(FormError, match=r"misspelt: \$\{urgent_in\} is not one of the policy's words"):
+        load_form("misspelt")
+    load_form.cache_clear()
