@@ -7,7 +7,7 @@ the size of the council, so a sweep over years of history costs little more than
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -115,92 +115,23 @@ def load_facts(session: Session, profile: Profile, now: datetime) -> World:
     same duties from these as from the whole store. A fixed handful of queries, whatever the council's size."""
     need = reads(profile)
     reader = _Reader(session, profile.calendar)
-    held = (*_HELD, SessionRow.held_at <= now)
-    found: dict[str, tuple[Any, ...]] = {}
-    cases_by_session: dict[str, set[str]] = defaultdict(set)
-
-    def latest(partition: tuple[Any, ...], depth: int, *where: Any) -> None:
-        """The latest `depth` sessions held in each partition."""
-        rank = func.row_number().over(
-            partition_by=partition, order_by=(SessionRow.held_at.desc(), SessionRow.id.desc())
-        )
-        ranked = select(*_SESSION_COLUMNS, rank.label("rank")).where(*held, *where).subquery()
-        for row in session.execute(select(*[ranked.c[c.key] for c in _SESSION_COLUMNS]).where(ranked.c.rank <= depth)):
-            found.setdefault(row[0], tuple(row))
-
+    held = select(*_SESSION_COLUMNS).where(*_HELD, SessionRow.held_at <= now)
+    found = _Found()
     staff = reader.staff()
-    latest((SessionRow.supervisee_id, SessionRow.kind), need.depth, SessionRow.supervisee_id.is_not(None))
-    latest((SessionRow.team,), need.depth, SessionRow.kind == SessionKind.GROUP.value, SessionRow.team.is_not(None))
-    # The latest session of each kind to discuss each open case: among recent sessions first; then, for a case
-    # where some rule's kinds of session were not among them, over its whole history.
+    people = held.where(SessionRow.supervisee_id.is_not(None)).subquery()
+    found.add_all(_plain(session, _newest(people, (people.c.supervisee_id, people.c.kind), need.depth)))
+    teams = held.where(SessionRow.kind == SessionKind.GROUP.value, SessionRow.team.is_not(None)).subquery()
+    found.add_all(_plain(session, _newest(teams, (teams.c.team,), need.depth)))
     open_cases = reader.cases()
-    open_ids = {case.id for case in open_cases}
-    kinds_lately: dict[str, set[str]] = defaultdict(set)
-
-    def discussed(sessions: Any, *where: Any) -> None:
-        rank = func.row_number().over(
-            partition_by=(SessionCaseRow.case_id, sessions.c.kind),
-            order_by=(sessions.c.held_at.desc(), sessions.c.id.desc()),
-        )
-        ranked = (
-            select(*[sessions.c[c.key] for c in _SESSION_COLUMNS], SessionCaseRow.case_id, rank.label("rank"))
-            .join_from(sessions, SessionCaseRow, sessions.c.id == SessionCaseRow.session_id)
-            .where(*where)
-            .subquery()
-        )
-        query = select(*[ranked.c[c.key] for c in _SESSION_COLUMNS], ranked.c.case_id).where(ranked.c.rank == 1)
-        for *row, case_id in _plain(session, query):
-            if case_id not in open_ids:  # closed: left out here, not joined in SQL, so no plan can go wrong
-                continue
-            found.setdefault(row[0], tuple(row))
-            cases_by_session[row[0]].add(case_id)
-            kinds_lately[case_id].add(row[3])
-
-    # The recent sessions picked out first (MATERIALIZED): else SQLite walks every link in case order to save a sort.
-    lately = select(*_SESSION_COLUMNS).where(*held, SessionRow.held_at >= now - RECENT).cte("lately")
-    discussed(lately.prefix_with("MATERIALIZED"))
-    counted = [{kind.value for kind in kinds} for kinds in need.case_counts]
-    earlier = [case.id for case in open_cases if any(not kinds & kinds_lately[case.id] for kinds in counted)]
-    everything = select(*_SESSION_COLUMNS).where(*held).subquery()
-    for start in range(0, len(earlier), MANY):  # each look walks every session: as few looks as can be
-        discussed(everything, SessionCaseRow.case_id.in_(earlier[start : start + MANY]))
-    # Sessions still to be recorded or signed off, with every case they discussed
-    columns = {ObligationKind.RECORDING: SessionRow.recorded_at, ObligationKind.SIGN_OFF: SessionRow.signed_off_at}
-    undone = [
-        and_(SessionRow.kind.in_(sorted(kinds)), or_(columns[kind].is_(None), columns[kind] > now))
-        for kind, kinds in need.open_deadlines.items()
-        if kind in columns and kinds
-    ]
-    if undone:
-        query = (
-            select(*_SESSION_COLUMNS, SessionCaseRow.case_id)
-            .outerjoin(SessionCaseRow, SessionCaseRow.session_id == SessionRow.id)
-            .where(*held, or_(*undone))
-        )
-        for *row, case_id in _plain(session, query):
-            found.setdefault(row[0], tuple(row))
-            if case_id is not None:
-                cases_by_session[row[0]].add(case_id)
+    _discussions(session, held, now, open_cases, need.case_counts, found)
+    _undone(session, held, now, need.open_deadlines, found)
     agreements = _latest_agreements(session, reader, now)
     if need.first_sessions:
         signed = {(a.supervisee, a.supervisor) for a in agreements}
         unsigned = {p.id: p for p in staff if p.supervisor is not None and (p.id, p.supervisor) not in signed}
-        ids = sorted(unsigned)
-        for start in range(0, len(ids), CHUNK):
-            theirs = (
-                select(*_SESSION_COLUMNS)
-                .where(*held, SessionRow.supervisee_id.in_(ids[start : start + CHUNK]))
-                .order_by(SessionRow.held_at.desc(), SessionRow.id.desc())
-            )
-            first: dict[tuple[str, str], tuple[Any, ...]] = {}  # the earliest of each kind, for each person
-            for values in _plain(session, theirs):
-                person = unsigned[values[1]]
-                if values[2] == person.supervisor and reader.local(values[4]) >= counting_from(person):
-                    first[(values[1], values[3])] = values
-            for earliest in first.values():
-                found.setdefault(earliest[0], earliest)
+        found.add_all(_first_sessions(session, held, reader, unsigned))
     sessions = sorted(
-        (reader.session(row, sorted(cases_by_session.get(row[0], ()))) for row in found.values()),
+        (reader.session(row, sorted(found.cases.get(row[0], ()))) for row in found.rows.values()),
         key=lambda held_session: (held_session.held_at, held_session.id),
     )
     return World(
@@ -210,6 +141,108 @@ def load_facts(session: Session, profile: Profile, now: datetime) -> World:
         cases=open_cases,
         urgent_requests=reader.urgent_requests(),
     )
+
+
+@dataclass(slots=True)
+class _Found:
+    """The sessions `load_facts` keeps, by id, and the open cases each is kept for."""
+
+    rows: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    cases: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+    def add(self, row: tuple[Any, ...], case_id: str | None = None) -> None:
+        self.rows.setdefault(row[0], row)
+        if case_id is not None:
+            self.cases[row[0]].add(case_id)
+
+    def add_all(self, rows: Iterable[tuple[Any, ...]]) -> None:
+        for row in rows:
+            self.add(row)
+
+
+def _newest(sessions: Any, partition: Sequence[Any], depth: int, *where: Any, joined: Any = None) -> Any:
+    """The newest `depth` of `sessions` (held at, then id) in each partition, with `joined`'s columns if given."""
+    rank = func.row_number().over(partition_by=partition, order_by=(sessions.c.held_at.desc(), sessions.c.id.desc()))
+    extra = [joined.c.case_id] if joined is not None else []
+    source = select(*[sessions.c[c.key] for c in _SESSION_COLUMNS], *extra, rank.label("rank"))
+    if joined is not None:
+        source = source.join_from(sessions, joined, sessions.c.id == joined.c.session_id)
+    ranked = source.where(*where).subquery()
+    return select(*[column for column in ranked.c if column.key != "rank"]).where(ranked.c.rank <= depth)
+
+
+def _discussions(
+    session: Session,
+    held: Any,
+    now: datetime,
+    open_cases: Sequence[Case],
+    counted_kinds: Sequence[frozenset[SessionKind]],
+    found: _Found,
+) -> None:
+    """The latest session of each kind to discuss each open case: among recent sessions first; then, for a case
+    not discussed lately by a session of some kind in each of `counted_kinds`, over its whole history. Closed
+    cases are left out here rather than joined in SQL, so no query plan turns on the database's statistics."""
+    open_ids = {case.id for case in open_cases}
+    kinds_lately: dict[str, set[str]] = defaultdict(set)
+    links = SessionCaseRow.__table__
+
+    def look(sessions: Any, *where: Any) -> None:
+        partition = (links.c.case_id, sessions.c.kind)
+        for *row, case_id in _plain(session, _newest(sessions, partition, 1, *where, joined=links)):
+            if case_id in open_ids:
+                found.add(tuple(row), case_id)
+                kinds_lately[case_id].add(row[3])
+
+    # MATERIALIZED: picked out first, else SQLite walks every link in case order to save a sort.
+    look(held.where(SessionRow.held_at >= now - RECENT).cte("lately").prefix_with("MATERIALIZED"))
+    counted = [{kind.value for kind in kinds} for kinds in counted_kinds]
+    earlier = [case.id for case in open_cases if any(not kinds & kinds_lately[case.id] for kinds in counted)]
+    everything = held.subquery()
+    for start in range(0, len(earlier), MANY):  # each look walks every session: as few looks as can be
+        look(everything, links.c.case_id.in_(earlier[start : start + MANY]))
+
+
+def _undone(
+    session: Session,
+    held: Any,
+    now: datetime,
+    deadlines: Mapping[ObligationKind, frozenset[SessionKind]],
+    found: _Found,
+) -> None:
+    """Sessions of these kinds still to be recorded or signed off at `now`, with every case they discussed."""
+    columns = {ObligationKind.RECORDING: SessionRow.recorded_at, ObligationKind.SIGN_OFF: SessionRow.signed_off_at}
+    undone = [
+        and_(SessionRow.kind.in_(sorted(kinds)), or_(columns[kind].is_(None), columns[kind] > now))
+        for kind, kinds in deadlines.items()
+        if kind in columns and kinds
+    ]
+    if not undone:
+        return
+    query = (
+        held.add_columns(SessionCaseRow.case_id)
+        .outerjoin(SessionCaseRow, SessionCaseRow.session_id == SessionRow.id)
+        .where(or_(*undone))
+    )
+    for *row, case_id in _plain(session, query):
+        found.add(tuple(row), case_id)
+
+
+def _first_sessions(
+    session: Session, held: Any, reader: _Reader, unsigned: Mapping[str, Staff]
+) -> Iterator[tuple[Any, ...]]:
+    """For each of these people (with no agreement signed with their supervisor), the first session of each kind
+    with that supervisor since `counting_from(person)`."""
+    ids = sorted(unsigned)
+    for start in range(0, len(ids), CHUNK):
+        theirs = held.where(SessionRow.supervisee_id.in_(ids[start : start + CHUNK])).order_by(
+            SessionRow.held_at.desc(), SessionRow.id.desc()
+        )
+        first: dict[tuple[str, str], tuple[Any, ...]] = {}  # newest first, so the earliest of each kind stays
+        for row in _plain(session, theirs):
+            person = unsigned[row[1]]
+            if row[2] == person.supervisor and reader.local(row[4]) >= counting_from(person):
+                first[(row[1], row[3])] = row
+        yield from first.values()
 
 
 MANY = 10_000  # values in one IN (...) list where fewer looks matter: inside SQLite's 32,766 and PostgreSQL's 65,535

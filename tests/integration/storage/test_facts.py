@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from bot.rules.calendar import Calendar
-from bot.rules.engine import obligations_due
+from bot.rules.engine import obligations_due, reads
 from bot.rules.facts import (
     Agreement,
     Case,
@@ -175,7 +175,7 @@ def test_of_years_of_sessions_done_with_only_the_latest_are_read(db: Session) ->
     now = held[-1] + timedelta(days=3)
     for policy in known_profiles():
         profile = load_profile(policy)
-        depth = max((rule.at_least or 1 for rule in profile.frequencies), default=1)
+        depth = reads(profile).depth  # 2 where a policy asks for at least two within a time
         facts = load_facts(db, profile, now)
         assert [s.id for s in facts.sessions] == [s.id for s in sessions[-depth:]], policy
         whole = load_world(db, profile.calendar)
