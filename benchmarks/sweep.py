@@ -13,17 +13,14 @@ import json
 import os
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, make_url, text
-
 from benchmarks.council import council
 from bot.rules.profile import load_profile
-from bot.storage.db import create_engine_for, migrate, session_factory
+from bot.storage.db import create_engine_for, migrate, scratch_postgres, session_factory
 from bot.storage.world import import_world
 from bot.sweep import sweep
 
@@ -40,19 +37,8 @@ def database(kind: str) -> Iterator[str]:
             migrate(url)
             yield url
         return
-    base = make_url(POSTGRES)
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    name = f"companion_bench_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        url = base.set(database=name).render_as_string(hide_password=False)
-        migrate(url)
+    with scratch_postgres(POSTGRES, "companion_bench") as url:
         yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def measure(kind: str, scale: float, policy: str = "devon") -> dict[str, Any]:

@@ -3,17 +3,15 @@ database of its own on the server in DATABASE_TEST_URL, created for the test and
 
 from __future__ import annotations
 
+import contextlib
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from bot.storage.db import migrate
+from bot.storage.db import migrate, scratch_postgres
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
@@ -35,23 +33,14 @@ def sqlite_url(tmp_path: Path) -> str:
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A migrated PostgreSQL database of its own, dropped afterwards."""
-    base = make_url(os.environ.get("DATABASE_TEST_URL") or DEFAULT_POSTGRES)
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    name = f"companion_test_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except OperationalError as error:
-        admin.dispose()
-        _postgres_unavailable(str(error.orig).strip().splitlines()[0] if error.orig else str(error))
-    url = base.set(database=name).render_as_string(hide_password=False)
-    try:
-        migrate(url)
+    with contextlib.ExitStack() as stack:
+        try:
+            url = stack.enter_context(
+                scratch_postgres(os.environ.get("DATABASE_TEST_URL") or DEFAULT_POSTGRES, "companion_test")
+            )
+        except OperationalError as error:
+            _postgres_unavailable(str(error.orig).strip().splitlines()[0] if error.orig else str(error))
         yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

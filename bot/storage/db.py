@@ -8,10 +8,12 @@ run from any working directory.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import threading
+import uuid
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
@@ -89,7 +91,39 @@ def _threads_for(engine: Engine) -> ThreadPoolExecutor:
             size = 1 if engine.dialect.name == "sqlite" else max(1, getattr(engine.pool, "size", lambda: 5)())
             threads = ThreadPoolExecutor(max_workers=size, thread_name_prefix="database")
             _THREADS[engine] = threads
+            event.listen(engine, "engine_disposed", _stop_threads)
         return threads
+
+
+def _stop_threads(engine: Engine) -> None:
+    """Disposing of an engine lets its threads go, once their work is done (used again, it gets new ones)."""
+    with _THREADS_LOCK:
+        threads = _THREADS.pop(engine, None)
+    if threads is not None:
+        threads.shutdown(wait=False)
+
+
+@contextlib.contextmanager
+def scratch_postgres(server_url: str, prefix: str) -> Iterator[str]:
+    """A migrated PostgreSQL database of its own on the server at `server_url`, named `prefix` and a random
+    suffix, dropped afterwards (for tests and benchmarks)."""
+    base = make_url(server_url)
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except SQLAlchemyError:
+        admin.dispose()
+        raise
+    try:
+        url = base.set(database=name).render_as_string(hide_password=False)
+        migrate(url)
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def migrate(url: str) -> None:

@@ -46,3 +46,17 @@ async def test_postgresql_work_runs_side_by_side(postgres_url: str) -> None:
     most, names = await _most_at_once(postgres_url)
     assert most > 1
     assert all(name.startswith("database") for name in names)
+
+
+async def test_disposing_of_an_engine_lets_its_database_thread_go(sqlite_url: str) -> None:
+    engine = create_engine_for(sqlite_url)
+    sessions = session_factory(engine)
+    worker = await in_session(sessions, lambda session: threading.current_thread())
+    assert worker.is_alive() and worker.name.startswith("database")
+    engine.dispose()
+    worker.join(timeout=5)
+    assert not worker.is_alive()
+    # the engine still works after dispose, in a thread of its own again
+    again = await in_session(sessions, lambda session: threading.current_thread())
+    assert again is not worker and again.name.startswith("database")
+    engine.dispose()
