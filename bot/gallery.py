@@ -33,7 +33,7 @@ from bot.rules.nudges import DIGEST, NOT_NUDGED
 from bot.rules.profile import ObligationKind, Profile, load_profile
 from bot.service import Draft, DueLine, Person
 from bot.urgent import KIND as URGENT
-from bot.urgent import form_words
+from bot.urgent import deadline, form_words
 from bot.views import drafts_card, due_card, help_card, not_set_up_card, reply_card, welcome_card
 
 Card = dict[str, Any]
@@ -65,8 +65,10 @@ def gallery(profile: Profile | None = None) -> dict[str, Card]:
     profile = profile or load_profile("devon")
     cards: dict[str, Card] = {}
     cards |= dict(_chat_cards(profile))
+    words = form_words(profile, NOW)
     for form_id in known_forms():
-        cards |= dict(_form_cards(load_form(form_id).worded(form_words(profile, NOW))))
+        if form_id != "urgent" or profile.takes_urgent_requests:  # the urgent form is refused under such a policy
+            cards |= dict(_form_cards(load_form(form_id).worded(words)))
     cards |= dict(_queued_cards(profile))
     return cards
 
@@ -210,20 +212,21 @@ def _queued_cards(profile: Profile) -> Iterator[tuple[str, Card]]:
     digest = {"items": items, "unreachable": ["Tom Baker"]}
     yield "digest", card(queued(DIGEST, "s1", "daily", digest))
     yield "digest-nothing-overdue", card(queued(DIGEST, "s1", "daily", {"items": [], "unreachable": ["Tom Baker"]}))
-    request = {
-        "requester": "Priya Shah",
-        "handler": "Sam Okafor",
-        "about": "A parent threatened me on a visit this morning",
-        "case": "C-1001",
-        "free_at": "Any time after 2pm",
-        "requested_at": NOW.isoformat(),
-        "deadline": (NOW + timedelta(hours=24)).isoformat(),
-        "moment": (NOW + timedelta(hours=4)).isoformat(),
-        "others": [["s2", "Rhian Price"], ["m1", "Morgan Ellis"]],
-    }
-    for stage in URGENT_STAGES:
-        yield f"urgent-{stage}", card(queued(URGENT, "U-1", stage, request | {"stage": stage}))
-    alone = {key: value for key, value in request.items() if key not in {"case", "free_at", "others", "about"}}
-    yield "urgent-to-nobody-else", card(queued(URGENT, "U-2", "to", alone | {"stage": "to"}))
+    if profile.takes_urgent_requests:  # under a policy with no urgent supervision, none of these are sent
+        request = {
+            "requester": "Priya Shah",
+            "handler": "Sam Okafor",
+            "about": "A parent threatened me on a visit this morning",
+            "case": "C-1001",
+            "free_at": "Any time after 2pm",
+            "requested_at": NOW.isoformat(),
+            "deadline": deadline(profile, NOW).isoformat(),
+            "moment": (NOW + timedelta(hours=4)).isoformat(),
+            "others": [["s2", "Rhian Price"], ["m1", "Morgan Ellis"]],
+        }
+        for stage in URGENT_STAGES:
+            yield f"urgent-{stage}", card(queued(URGENT, "U-1", stage, request | {"stage": stage}))
+        alone = {key: value for key, value in request.items() if key not in {"case", "free_at", "others", "about"}}
+        yield "urgent-to-nobody-else", card(queued(URGENT, "U-2", "to", alone | {"stage": "to"}))
     report = {"reporter": "Priya Shah", "kind": "recording", "subject": "S-02", "what": "It was recorded on Monday."}
     yield "report", card(queued(REPORT, "1", "report", report))

@@ -18,7 +18,7 @@ import bot.cards
 from bot.forms import known_forms, load_form
 from bot.gallery import gallery, write_gallery
 from bot.rules.nudges import NOT_NUDGED
-from bot.rules.profile import ObligationKind
+from bot.rules.profile import ObligationKind, load_profile
 from tests.integration.test_package import BOT_ID, build
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -153,3 +153,22 @@ def test_python_m_bot_cards_writes_the_gallery_as_json_files(tmp_path: Path) -> 
     assert result.stdout.strip() == f"{len(written)} cards written to {tmp_path / 'cards'}."
     card = json.loads((tmp_path / "cards" / "chat-welcome.json").read_text(encoding="utf-8"))
     assert (card["type"], card["version"]) == ("AdaptiveCard", "1.5")
+
+
+def test_the_gallery_follows_the_policy_it_is_given(tmp_path: Path) -> None:
+    devon = (ROOT / "bot" / "rules" / "profiles" / "devon.toml").read_text(encoding="utf-8")
+    twelve = tmp_path / "twelve.toml"
+    twelve.write_text(devon.replace('within = "24 hours"', 'within = "12 hours"'), encoding="utf-8")
+    cards = gallery(load_profile(str(twelve)))
+    shown = json.dumps(cards["form-urgent-step1-empty"])
+    assert "within 12 hours" in shown and "next 12 hours" in shown and "24 hours" not in shown
+    assert not any("${" in json.dumps(card) for card in cards.values())
+    kept, skipping = [], False
+    for line in devon.splitlines():
+        if line.startswith("["):
+            skipping = line.strip() in {"[[urgent_supervision]]", "[urgent_requests]"}
+        kept.append("" if skipping else line)
+    none = tmp_path / "no-urgent.toml"
+    none.write_text("\n".join(kept), encoding="utf-8")
+    names = set(gallery(load_profile(str(none))))
+    assert names and not any("urgent" in name for name in names)  # never sent under such a policy
