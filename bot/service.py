@@ -7,7 +7,7 @@ thread so the web server's event loop never waits on it.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -29,6 +29,7 @@ from bot.domain import (
 )
 from bot.forms import (
     ROWS,
+    FieldType,
     FormContext,
     FormTemplate,
     OpenAction,
@@ -460,12 +461,15 @@ class Forms:
                 answers[STEP] = walk[max(0, walk.index(step) - 1)] if step in walk else walk[0]
                 record = records.save_draft(form_id, person.id, answers, now, thread=thread, latest=record)
                 return FormView(FormOutcome.STEP, self._card(session, person, form, record))
-            context = self._context(session, person, form, answers)
-            errors = check_step(form, step, answers, context)
-            if errors:
+            moving_on = action == "form.next" and step in walk and step != walk[-1]
+            following = walk[walk.index(step) + 1] if moving_on else None
+            # Finishing checks every step; moving on needs only this step and the next one.
+            shown = None if action == "form.finish" else [step] if following is None else [step, following]
+            context = self._context(session, person, form, answers, steps=shown)
+            if errors := check_step(form, step, answers, context):
                 return FormView(FormOutcome.STEP, self._card(session, person, form, record, context, errors=errors))
-            if action == "form.next" and step in walk and step != walk[-1]:
-                answers[STEP] = walk[walk.index(step) + 1]
+            if following is not None:
+                answers[STEP] = following
                 record = records.save_draft(form_id, person.id, answers, now, thread=thread, latest=record)
                 return FormView(FormOutcome.STEP, self._card(session, person, form, record, context))
             if action != "form.finish":
@@ -553,33 +557,55 @@ class Forms:
         """Whether this is the urgent request form under a policy that takes no urgent requests."""
         return form_id == "urgent" and not self.companion.profile.takes_urgent_requests
 
-    def _context(self, session: Session, person: Person, form: FormTemplate, answers: dict[str, Any]) -> FormContext:
-        """What this person's form may offer: their own cases, the child's open actions, the policy's triggers."""
-        people = StaffRepository(session)
-        names = {person.id: person.name, **people.supervisees_named(person.id)}
-        workers = list(names)
-        held = _held_session(session, answers[SESSION]) if isinstance(answers.get(SESSION), str) else None
-        if held is not None and held.supervisee and held.supervisee not in workers:
-            workers.append(held.supervisee)  # writing up urgent supervision for someone they cover
-            names |= people.names_of([held.supervisee])
-        cases = tuple(CaseRepository(session).open_for_workers(workers))
-        chosen = answers.get("case")
+    def _context(
+        self,
+        session: Session,
+        person: Person,
+        form: FormTemplate,
+        answers: dict[str, Any],
+        steps: Collection[int] | None = None,
+    ) -> FormContext:
+        """What this person's form may offer: their own cases, the child's open actions, the policy's triggers.
+
+        Only what the sections in `steps` show or check is looked up (None: every section): most steps ask
+        for nothing from the store, so pressing Next on them reads nothing but the draft."""
+        shown = {
+            f.type for s in (range(len(form.sections)) if steps is None else steps) for f in form.sections[s].fields
+        }
+        wants_previous = FieldType.PREVIOUS_ACTIONS in shown
+        wants_cases = wants_previous or FieldType.CASE in shown
+        wants_people = FieldType.SUPERVISEE in shown
+        cases: tuple[str, ...] = ()
         previous: tuple[OpenAction, ...] = ()
-        if answers.get(EDITING) and isinstance(answers.get(PREVIOUS), list):
-            previous = tuple(OpenAction(*item) for item in answers[PREVIOUS])
-        elif isinstance(chosen, str) and chosen in cases:
-            previous = tuple(
-                OpenAction(a.id, a.text, a.owner, on_day(a.due_on) if a.due_on else "no date")
-                for a in ActionRepository(session).open_for_case(chosen)
-            )
+        listed: list[tuple[str, str]] = []
+        if wants_cases or wants_people:
+            people = StaffRepository(session)
+            names = {person.id: person.name, **people.supervisees_named(person.id)}
+            workers = list(names)
+            supervisees = workers[1:]
+            held = _held_session(session, answers[SESSION]) if isinstance(answers.get(SESSION), str) else None
+            if held is not None and held.supervisee and held.supervisee not in workers:
+                workers.append(held.supervisee)  # writing up urgent supervision for someone they cover
+                names |= people.names_of([held.supervisee])
+                supervisees = workers[1:]
+            listed = [(staff_id, names.get(staff_id, staff_id)) for staff_id in (supervisees or [person.id])]
+            if wants_cases:
+                cases = tuple(CaseRepository(session).open_for_workers(workers))
+        if wants_previous:
+            chosen = answers.get("case")
+            if answers.get(EDITING) and isinstance(answers.get(PREVIOUS), list):
+                previous = tuple(OpenAction(*item) for item in answers[PREVIOUS])
+            elif isinstance(chosen, str) and chosen in cases:
+                previous = tuple(
+                    OpenAction(a.id, a.text, a.owner, on_day(a.due_on) if a.due_on else "no date")
+                    for a in ActionRepository(session).open_for_case(chosen)
+                )
         oversight = self.companion.profile.oversight
-        supervisees = workers[1:]
-        listed = supervisees if supervisees else [person.id]
         return FormContext(
             cases=cases,
             previous_actions=previous,
             oversight=oversight.triggers if oversight else (),
-            people=tuple((staff_id, names.get(staff_id, staff_id)) for staff_id in listed),
+            people=tuple(listed),
             required=self.companion.profile.required_fields(form.id),
             today=self.companion.profile.calendar.local(self.companion.clock.now()).date(),
         )
@@ -596,7 +622,7 @@ class Forms:
         """The card for the record's current step; `context`, when the caller has just worked it out for the
         same answers (it does not depend on the step)."""
         step = int(record.answers.get(STEP, 0))
-        context = context or self._context(session, person, form, record.answers)
+        context = context or self._context(session, person, form, record.answers, steps=[step])
         return step_card(
             form, step, record.answers, thread=record.thread, version=record.version, context=context, **extra
         )
