@@ -83,7 +83,7 @@ class StaffRow(Base):
 
 class RelationshipRow(Base):
     __tablename__ = "supervisory_relationships"
-    __table_args__ = (Index(None, "supervisee_id", "ended_on"),)
+    __table_args__ = (Index(None, "supervisee_id", "ended_on"), Index(None, "supervisor_id", "ended_on"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     supervisee_id: Mapped[str] = mapped_column(ForeignKey("staff.id"))
