@@ -6,13 +6,15 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, and_, bindparam, func, or_, select, text, update
+from sqlalchemy import Executable, Result, Row, Table, and_, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from bot.domain import (
     Action,
@@ -61,6 +63,13 @@ def _get(session: Session, model: type[RowT], key: Any) -> RowT:
     if row is None:
         raise NotFound(f"no {model.__name__.removesuffix('Row').lower()} with id {key!r}")
     return row
+
+
+def _run(session: Session, statement: Executable, params: dict[str, Any]) -> Result[Any]:
+    """Run a statement built once (see the statements below), after writing out any changes made to
+    loaded rows, as the session would before a query of its own."""
+    session.flush()
+    return session.execute(statement, params)
 
 
 def _sign(row: AgreementRow | RecordRow, party: Party, now: datetime) -> None:
@@ -223,17 +232,8 @@ class StaffRepository:
 
     def supervisees_named(self, supervisor: str) -> dict[str, str]:
         """Everyone this person currently supervises (not as cover), with their names, in id order."""
-        rows = self.session.execute(
-            select(StaffRow.id, StaffRow.name)
-            .join(RelationshipRow, RelationshipRow.supervisee_id == StaffRow.id)
-            .where(
-                RelationshipRow.supervisor_id == supervisor,
-                RelationshipRow.ended_on.is_(None),
-                RelationshipRow.is_cover.is_(False),
-            )
-            .order_by(StaffRow.id)
-        )
-        return {staff_id: name for staff_id, name in rows}
+        rows = _run(self.session, _SUPERVISEES_NAMED, {"supervisor": supervisor})
+        return {row.id: row.name for row in rows}
 
     def handlers_on(self, supervisees: Collection[str], day: date) -> dict[str, str | None]:
         """For each person, who takes what needs their supervisor on `day`: the cover supervisor while one is set,
@@ -407,13 +407,7 @@ class CaseRepository:
 
     def open_for_workers(self, workers: Sequence[str]) -> list[str]:
         """The open cases allocated to any of these workers, by case ID."""
-        return list(
-            self.session.scalars(
-                select(CaseRow.id)
-                .where(CaseRow.worker_id.in_(list(workers)), CaseRow.closed_on.is_(None))
-                .order_by(CaseRow.id)
-            )
-        )
+        return list(_run(self.session, _OPEN_CASES_OF, {"workers": list(workers)}).scalars())
 
     def open_for_worker(self, worker: str) -> list[str]:
         return list(
@@ -445,12 +439,7 @@ class ActionRepository:
 
     def open_for_case(self, case_id: str) -> list[Action]:
         """The actions still open for a child, to bring forward to the next discussion."""
-        rows = self.session.scalars(
-            select(ActionRow)
-            .where(ActionRow.case_id == case_id, ActionRow.status == ActionStatus.OPEN.value)
-            .order_by(ActionRow.id)
-        )
-        return [_action(row) for row in rows]
+        return [_action(row) for row in _run(self.session, _OPEN_ACTIONS_OF, {"case": case_id})]
 
     def close(self, action_id: int, status: ActionStatus, reason: str | None, record_id: int | None) -> Action:
         row = _get(self.session, ActionRow, action_id)
@@ -458,7 +447,7 @@ class ActionRepository:
         return _action(row)
 
 
-def _action(row: ActionRow) -> Action:
+def _action(row: ActionRow | Row[Any]) -> Action:
     return Action(
         row.id,
         row.case_id,
@@ -591,9 +580,12 @@ class RecordRepository:
         if latest is None or latest.thread != thread:
             latest = self.latest(thread) if thread else None
         if latest is not None and latest.status is RecordStatus.DRAFT:
-            row = _get(self.session, RecordRow, latest.id)
-            row.answers, row.updated_at = answers, now
-            return _record(row)
+            _run(self.session, _KEEP_TYPED, {"record": latest.id, "typed": answers, "touched": now})
+            loaded = self.session.identity_map.get(identity_key(RecordRow, latest.id))
+            if loaded is not None:  # the same row loaded earlier in this session shows the change too
+                set_committed_value(loaded, "answers", answers)
+                set_committed_value(loaded, "updated_at", now)
+            return replace(latest, answers=dict(answers), updated_at=now)
         row = RecordRow(
             thread=thread or uuid.uuid4().hex,
             version=(latest.version + 1) if latest else 1,
@@ -625,9 +617,7 @@ class RecordRepository:
         return _record(row)
 
     def latest(self, thread: str) -> Record | None:
-        row = self.session.scalar(
-            select(RecordRow).where(RecordRow.thread == thread).order_by(RecordRow.version.desc())
-        )
+        row = _run(self.session, _NEWEST_VERSION, {"wanted": thread}).first()
         return _record(row) if row else None
 
     def awaiting_signature(self, staff_id: str) -> list[tuple[Record, str]]:
@@ -672,7 +662,7 @@ class RecordRepository:
         return [_record(row) for row in rows]
 
 
-def _record(row: RecordRow) -> Record:
+def _record(row: RecordRow | Row[Any]) -> Record:
     return Record(
         row.id,
         row.thread,
@@ -1029,16 +1019,17 @@ class AuditRepository:
         self.session = session
 
     def add(self, entry: AuditEntry) -> None:
-        self.session.add(
-            AuditRow(
-                at=entry.at,
-                actor=entry.actor,
-                action=entry.action,
-                target_type=entry.target_type,
-                target_id=entry.target_id,
-                outcome=entry.outcome.value,
-                detail=entry.detail,
-            )
+        self.session.execute(
+            _AUDIT_LINE,
+            {
+                "at": entry.at,
+                "actor": entry.actor,
+                "action": entry.action,
+                "target_type": entry.target_type,
+                "target_id": entry.target_id,
+                "outcome": entry.outcome.value,
+                "detail": entry.detail,
+            },
         )
 
     def for_target(self, target_type: str, target_id: str) -> list[AuditEntry]:
@@ -1051,3 +1042,44 @@ class AuditRepository:
             AuditEntry(r.at, r.actor, r.action, r.target_type, r.target_id, Outcome(r.outcome), dict(r.detail))
             for r in rows
         ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Statements on a form's every step, built once: building a statement anew costs more than running it.
+
+_RECORDS = cast(Table, RecordRow.__table__)
+_NEWEST_VERSION = (
+    select(_RECORDS).where(_RECORDS.c.thread == bindparam("wanted")).order_by(_RECORDS.c.version.desc()).limit(1)
+)
+_KEEP_TYPED = (
+    update(_RECORDS)
+    .where(_RECORDS.c.id == bindparam("record"))
+    .values(
+        answers=bindparam("typed", type_=_RECORDS.c.answers.type),
+        updated_at=bindparam("touched", type_=_RECORDS.c.updated_at.type),
+    )
+)
+_AUDIT_LINE = insert(cast(Table, AuditRow.__table__))
+_RELATIONSHIPS, _STAFF = cast(Table, RelationshipRow.__table__), cast(Table, StaffRow.__table__)
+_SUPERVISEES_NAMED = (
+    select(_STAFF.c.id, _STAFF.c.name)
+    .join(_RELATIONSHIPS, _RELATIONSHIPS.c.supervisee_id == _STAFF.c.id)
+    .where(
+        _RELATIONSHIPS.c.supervisor_id == bindparam("supervisor"),
+        _RELATIONSHIPS.c.ended_on.is_(None),
+        _RELATIONSHIPS.c.is_cover.is_(False),
+    )
+    .order_by(_STAFF.c.id)
+)
+_CASES = cast(Table, CaseRow.__table__)
+_OPEN_CASES_OF = (
+    select(_CASES.c.id)
+    .where(_CASES.c.worker_id.in_(bindparam("workers", expanding=True)), _CASES.c.closed_on.is_(None))
+    .order_by(_CASES.c.id)
+)
+_ACTIONS = cast(Table, ActionRow.__table__)
+_OPEN_ACTIONS_OF = (
+    select(_ACTIONS)
+    .where(_ACTIONS.c.case_id == bindparam("case"), _ACTIONS.c.status == ActionStatus.OPEN.value)
+    .order_by(_ACTIONS.c.id)
+)
