@@ -27,6 +27,7 @@ from bot.domain import (
 )
 from bot.rules.facts import Employment, Hours, Role, Staff, World
 from bot.storage.db import MIGRATIONS, create_engine_for, is_reachable, migrate, session_factory
+from bot.storage.models import RecordRow
 from bot.storage.repositories import (
     ActionRepository,
     AgreementRepository,
@@ -194,7 +195,9 @@ def test_a_draft_is_updated_in_place_and_an_edit_after_finishing_makes_a_new_ver
     again = records.save_draft("case_discussion", "s1", {"key_issues": "School attendance, housing"}, NOW,
                                thread=draft.thread)  # fmt: skip
     assert (again.id, again.version) == (draft.id, 1)
-    records.finalise(draft.id, NOW)
+    finished = records.finalise(draft.id, NOW)
+    assert finished.answers == {"key_issues": "School attendance, housing"}
+    assert records.latest(draft.thread) == finished  # seen finished before any commit
     edit = records.save_draft("case_discussion", "s1", {"key_issues": "Housing"}, NOW, thread=draft.thread)
     db.commit()
     history = records.history(draft.thread)
@@ -204,6 +207,17 @@ def test_a_draft_is_updated_in_place_and_an_edit_after_finishing_makes_a_new_ver
     ]
     assert records.drafts_by("s1") == [history[1]]
     assert edit.id != draft.id
+
+
+def test_keeping_what_was_typed_shows_in_the_row_already_loaded_in_the_session(db: Session) -> None:
+    records = RecordRepository(db)
+    draft = records.save_draft("case_discussion", "s1", {"key_issues": "School attendance"}, NOW)
+    loaded = db.get(RecordRow, draft.id)
+    assert loaded is not None
+    records.save_draft("case_discussion", "s1", {"key_issues": "Housing"}, NOW + timedelta(minutes=1),
+                       thread=draft.thread, latest=draft)  # fmt: skip
+    assert (loaded.answers, loaded.updated_at) == ({"key_issues": "Housing"}, NOW + timedelta(minutes=1))
+    assert records.finalise(draft.id, NOW).answers == {"key_issues": "Housing"}
 
 
 def test_actions_for_a_child_are_carried_forward_until_done_or_not_done(db: Session) -> None:
