@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Executable, Result, Row, Table, and_, bindparam, func, insert, or_, select, text, update
+from sqlalchemy import Row, Table, and_, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -63,13 +63,6 @@ def _get(session: Session, model: type[RowT], key: Any) -> RowT:
     if row is None:
         raise NotFound(f"no {model.__name__.removesuffix('Row').lower()} with id {key!r}")
     return row
-
-
-def _run(session: Session, statement: Executable, params: dict[str, Any]) -> Result[Any]:
-    """Run a statement built once (see the statements below), after writing out any changes made to
-    loaded rows, as the session would before a query of its own."""
-    session.flush()
-    return session.execute(statement, params)
 
 
 def _sign(row: AgreementRow | RecordRow, party: Party, now: datetime) -> None:
@@ -232,7 +225,7 @@ class StaffRepository:
 
     def supervisees_named(self, supervisor: str) -> dict[str, str]:
         """Everyone this person currently supervises (not as cover), with their names, in id order."""
-        rows = _run(self.session, _SUPERVISEES_NAMED, {"supervisor": supervisor})
+        rows = self.session.execute(_SUPERVISEES_NAMED, {"supervisor": supervisor})
         return {row.id: row.name for row in rows}
 
     def handlers_on(self, supervisees: Collection[str], day: date) -> dict[str, str | None]:
@@ -407,7 +400,7 @@ class CaseRepository:
 
     def open_for_workers(self, workers: Sequence[str]) -> list[str]:
         """The open cases allocated to any of these workers, by case ID."""
-        return list(_run(self.session, _OPEN_CASES_OF, {"workers": list(workers)}).scalars())
+        return list(self.session.execute(_OPEN_CASES_OF, {"workers": list(workers)}).scalars())
 
     def open_for_worker(self, worker: str) -> list[str]:
         return list(
@@ -439,7 +432,7 @@ class ActionRepository:
 
     def open_for_case(self, case_id: str) -> list[Action]:
         """The actions still open for a child, to bring forward to the next discussion."""
-        return [_action(row) for row in _run(self.session, _OPEN_ACTIONS_OF, {"case": case_id})]
+        return [_action(row) for row in self.session.execute(_OPEN_ACTIONS_OF, {"case": case_id})]
 
     def close(self, action_id: int, status: ActionStatus, reason: str | None, record_id: int | None) -> Action:
         row = _get(self.session, ActionRow, action_id)
@@ -580,7 +573,7 @@ class RecordRepository:
         if latest is None or latest.thread != thread:
             latest = self.latest(thread) if thread else None
         if latest is not None and latest.status is RecordStatus.DRAFT:
-            _run(self.session, _KEEP_TYPED, {"record": latest.id, "typed": answers, "touched": now})
+            self.session.execute(_KEEP_TYPED, {"record": latest.id, "typed": answers, "touched": now})
             loaded = self.session.identity_map.get(identity_key(RecordRow, latest.id))
             if loaded is not None:  # the same row loaded earlier in this session shows the change too
                 set_committed_value(loaded, "answers", answers)
@@ -617,7 +610,7 @@ class RecordRepository:
         return _record(row)
 
     def latest(self, thread: str) -> Record | None:
-        row = _run(self.session, _NEWEST_VERSION, {"wanted": thread}).first()
+        row = self.session.execute(_NEWEST_VERSION, {"wanted": thread}).first()
         return _record(row) if row else None
 
     def awaiting_signature(self, staff_id: str) -> list[tuple[Record, str]]:
