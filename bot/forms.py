@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from bot.cards import CARDS, escape
@@ -143,12 +144,24 @@ class FormTemplate:
 
 
 def known_forms() -> list[str]:
-    return sorted(path.stem for path in FORMS.glob("*.json"))
+    return list(_forms_in(FORMS))
+
+
+@lru_cache(maxsize=4)
+def _forms_in(folder: Path) -> tuple[str, ...]:
+    """The forms in a folder, looked for once (every button pressed on a form asks)."""
+    return tuple(sorted(path.stem for path in folder.glob("*.json")))
 
 
 # The policy's words a form may use, as ${name} in its introduction, labels and help.
 WORDS = {"urgent_within": "how soon urgent supervision must happen, as the policy says it (such as 24 hours)"}
 _PLACEHOLDER = re.compile(r"\$\{(\w+)\}")
+
+
+@lru_cache(maxsize=64)
+def worded_form(form_id: str, words: tuple[tuple[str, str], ...]) -> FormTemplate:
+    """The form with this id in these words (see FormTemplate.worded), worked out once for each."""
+    return load_form(form_id).worded(dict(words))
 
 
 @lru_cache(maxsize=16)

@@ -40,6 +40,7 @@ from bot.forms import (
     load_form,
     step_card,
     summary_card,
+    worded_form,
 )
 from bot.nudge_actions import NudgeDesk
 from bot.rules.engine import Obligation, obligations_due
@@ -111,7 +112,7 @@ class Companion:
 
     def form(self, form_id: str) -> FormTemplate:
         """The form as people see it: in the policy's own words (how soon urgent supervision must happen)."""
-        return load_form(form_id).worded(form_words(self.profile, self.clock.now()))
+        return worded_form(form_id, tuple(form_words(self.profile, self.clock.now()).items()))
 
     async def act_on_urgent(self, person: Person, value: dict[str, Any]) -> Reply:
         """A button on an urgent request: arrange it, pass it on, or record it as held."""
