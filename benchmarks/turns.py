@@ -58,7 +58,8 @@ class Sizes:
     council_scale: float = 1.0
 
     def tenth(self) -> Sizes:
-        return Sizes(self.single_turns // 10, self.concurrent_seconds / 5, self.steady_seconds / 5, 0.1)
+        """A quick look: a tenth of the turns and of the council, and a few seconds of each load."""
+        return Sizes(self.single_turns // 10, self.concurrent_seconds / 5, self.steady_seconds / 10, 0.1)
 
 
 # -- the two apps, each served from its own process ---------------------------------------------------
@@ -320,6 +321,7 @@ async def concurrent(
     done = 0
     stop_at = time.perf_counter() + seconds
     cpu_before = cpu_seconds(pid) if pid else 0.0
+    ours_before = time.process_time()  # the generator and the connector stand-in: if they run out, the bot is not the limit
 
     async def keep_going(conversation: Conversation) -> None:
         nonlocal done
@@ -332,6 +334,7 @@ async def concurrent(
     result = {"turns_per_second": round(done / (time.perf_counter() - started), 1)}
     if pid:
         result["bot_cpu_ms_per_turn"] = round(1000 * (cpu_seconds(pid) - cpu_before) / max(1, done), 2)
+        result["generator_cpu_ms_per_turn"] = round(1000 * (time.process_time() - ours_before) / max(1, done), 2)
     return result
 
 
