@@ -36,6 +36,8 @@ from bot.clock import Clock
 from bot.domain import Nudge as QueuedNudge
 from bot.storage.db import in_session
 from bot.storage.repositories import OutboxRepository, StaffRepository
+from bot.urgent import KIND as URGENT
+from bot.urgent import takers
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +129,8 @@ class Pacer:
             await self.sleep(slot - now)
 
 
-MessageFor = Callable[[QueuedNudge], dict[str, Any]]
+# A queued message's card, given the people an urgent request could be passed to (bot.messages.message_for).
+MessageFor = Callable[[QueuedNudge, Sequence[tuple[str, str]]], dict[str, Any]]
 
 
 class Deliverer:
@@ -209,15 +212,15 @@ class Deliverer:
         """One round: what it did, and the ids of the messages it claimed."""
         now = self.clock.now()
 
-        def claim(session: Session) -> list[tuple[QueuedNudge, Any]]:
+        def claim(session: Session) -> tuple[list[tuple[QueuedNudge, Any]], list[tuple[str, str]]]:
             outbox, people = OutboxRepository(session), StaffRepository(session)
             outbox.release_stale_claims(now - CLAIM_TIMEOUT)
-            return [
-                (nudge, people.get_conversation(nudge.recipient))
-                for nudge in outbox.claim(self.name, limit, now, only=only, skip=skip)
-            ]
+            nudges = outbox.claim(self.name, limit, now, only=only, skip=skip)
+            # Who could take an urgent request is the same for every one: looked up once, and only if needed.
+            everyone = takers(session) if any(nudge.obligation_kind == URGENT for nudge in nudges) else []
+            return [(nudge, people.get_conversation(nudge.recipient)) for nudge in nudges], everyone
 
-        claimed: list[tuple[QueuedNudge, Any]] = await self._in_session(claim)
+        claimed, everyone = await self._in_session(claim)
         by_conversation: dict[str, list[tuple[QueuedNudge, Any]]] = {}
         outcomes: list[str] = []
         for nudge, reference in claimed:
@@ -230,7 +233,9 @@ class Deliverer:
         # Every conversation waits for its turns at once; only the sending itself is limited (_at_once), so a
         # person with several messages (one a second) never holds up everyone else's.
         async def one_conversation(items: list[tuple[QueuedNudge, Any]]) -> list[str]:
-            return [outcome for nudge, reference in items for outcome in await self._send_one(nudge, reference)]
+            return [
+                outcome for nudge, reference in items for outcome in await self._send_one(nudge, reference, everyone)
+            ]
 
         for results in await asyncio.gather(*(one_conversation(items) for items in by_conversation.values())):
             outcomes.extend(results)
@@ -239,12 +244,12 @@ class Deliverer:
         )
         return report, {nudge.id for nudge, _ in claimed}
 
-    async def _send_one(self, nudge: QueuedNudge, stored: Any) -> list[str]:
+    async def _send_one(self, nudge: QueuedNudge, stored: Any, everyone: Sequence[tuple[str, str]]) -> list[str]:
         """Send one message, trying again while Teams asks us to wait; what happened, one word per try."""
         conversation = stored.conversation_id
         reference = _reference(stored, self.app_id)
         try:
-            card = self.card_for(nudge)
+            card = self.card_for(nudge, everyone)
         except Exception as error:  # a message we cannot build is a bug: keep it queued, say so once
             log.exception("Could not build message %s", nudge.id)
             await self._in_session(partial(_failed, nudge.id, f"could not build: {error}", self.clock.now(), True))

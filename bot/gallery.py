@@ -222,11 +222,12 @@ def _queued_cards(profile: Profile) -> Iterator[tuple[str, Card]]:
             "requested_at": NOW.isoformat(),
             "deadline": deadline(profile, NOW).isoformat(),
             "moment": (NOW + timedelta(hours=4)).isoformat(),
-            "others": [["s2", "Rhian Price"], ["m1", "Morgan Ellis"]],
+            "leave_out": ["p1", "s1"],
         }
+        everyone = [("s1", "Sam Okafor"), ("s2", "Rhian Price"), ("m1", "Morgan Ellis")]  # who could take one
         for stage in URGENT_STAGES:
-            yield f"urgent-{stage}", card(queued(URGENT, "U-1", stage, request | {"stage": stage}))
-        alone = {key: value for key, value in request.items() if key not in {"case", "free_at", "others", "about"}}
-        yield "urgent-to-nobody-else", card(queued(URGENT, "U-2", "to", alone | {"stage": "to"}))
+            yield f"urgent-{stage}", card(queued(URGENT, "U-1", stage, request | {"stage": stage}), everyone)
+        alone = {key: value for key, value in request.items() if key not in {"case", "free_at", "about"}}
+        yield "urgent-to-nobody-else", card(queued(URGENT, "U-2", "to", alone | {"stage": "to"}), everyone[:1])
     report = {"reporter": "Priya Shah", "kind": "recording", "subject": "S-02", "what": "It was recorded on Monday."}
     yield "report", card(queued(REPORT, "1", "report", report))

@@ -2,11 +2,14 @@
 digest, an urgent request and what happened to it, and a report that a reminder is wrong.
 
 Everything a card shows is in the queued row (its payload was filled when it was queued), so a card
-can be built in any process without reading the database again.
+can be built in any process without reading the database again; the one exception is the list of
+people an urgent request could be passed to, the same for every request, which the sender looks up
+once for all it sends (`bot.urgent.takers`) and hands to the card.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +19,7 @@ from bot.jobs import job_for
 from bot.rules.calendar import Calendar
 from bot.rules.profile import Profile
 from bot.urgent import KIND as URGENT
+from bot.urgent import others
 from bot.wording import duty_name, when
 
 REPORT = "report"  # someone pressed "This is wrong" on a reminder
@@ -23,14 +27,15 @@ STAGE_WORDS = {"soon": "Coming up", "due": "Due today", "escalated": "Late: pass
 
 
 def message_for(profile: Profile) -> Any:
-    """A function from a queued row to its card, under this council's calendar."""
+    """A function from a queued row to its card, under this council's calendar; `takers` are the people an
+    urgent request could be passed to (`bot.urgent.takers`), needed only for a message about one."""
     calendar = profile.calendar
 
-    def card(queued: Queued) -> dict[str, Any]:
+    def card(queued: Queued, takers: Sequence[tuple[str, str]] = ()) -> dict[str, Any]:
         if queued.obligation_kind == "digest":
             return _digest(queued, calendar)
         if queued.obligation_kind == URGENT:
-            return _urgent(queued, calendar)
+            return _urgent(queued, calendar, takers)
         if queued.obligation_kind == REPORT:
             return _report(queued)
         return _reminder(queued, calendar)
@@ -127,8 +132,10 @@ def _about(queued: Queued) -> str:
     return f"{about}, {who}" if who else about
 
 
-def _urgent(queued: Queued, calendar: Calendar) -> dict[str, Any]:
+def _urgent(queued: Queued, calendar: Calendar, takers: Sequence[tuple[str, str]]) -> dict[str, Any]:
     data = queued.payload
+    # Messages queued before the list was looked up at sending carry their own.
+    choices = data["others"] if "others" in data else others(takers, data.get("leave_out", []))
     stage = data.get("stage", "")
     deadline = when(calendar.local(_moment(data["deadline"])))
     facts = [{"title": "About", "value": data.get("about") or "Not given"}]
@@ -145,17 +152,17 @@ def _urgent(queued: Queued, calendar: Calendar) -> dict[str, Any]:
     if stage == "to":
         heading = f"Urgent supervision asked for by {data['requester']}"
         detail = data.get("note") or "Please answer as soon as you can."
-        actions = _urgent_actions(queued.subject, data.get("others", []))
+        actions = _urgent_actions(queued.subject, choices)
     elif stage == "no-answer":
         heading = f"Nobody has answered {data['requester']}'s urgent request yet"
         detail = f"It was sent to {data['handler']}. You can answer it, pass it on, or record it as held."
-        actions = _urgent_actions(queued.subject, data.get("others", []))
+        actions = _urgent_actions(queued.subject, choices)
     elif stage == "overdue":
         heading = f"Urgent supervision for {data['requester']} is overdue"
         detail = (
             f"It should have happened by {deadline} and has not been recorded as held. It is with {data['handler']}."
         )
-        actions = _urgent_actions(queued.subject, data.get("others", []))
+        actions = _urgent_actions(queued.subject, choices)
     elif stage == "arranged":
         heading = "Your urgent supervision is arranged"
         detail = f"{data['handler']} will meet you {when(calendar.local(_moment(data['moment'])))}."
@@ -179,7 +186,7 @@ def _urgent(queued: Queued, calendar: Calendar) -> dict[str, Any]:
     )
 
 
-def _urgent_actions(request: str, others: list[list[str]]) -> list[dict[str, Any]]:
+def _urgent_actions(request: str, choices: Sequence[Sequence[str]]) -> list[dict[str, Any]]:
     mark = {"request": request}
     actions = [
         _show(
@@ -189,7 +196,7 @@ def _urgent_actions(request: str, others: list[list[str]]) -> list[dict[str, Any
             {"action": "urgent.arrange", **mark},
         )
     ]
-    if others:
+    if choices:
         actions.append(
             _show(
                 "I can't, passing to…",
@@ -200,7 +207,7 @@ def _urgent_actions(request: str, others: list[list[str]]) -> list[dict[str, Any
                         "label": "Who should take it?",
                         "isRequired": True,
                         "errorMessage": "Please choose someone.",
-                        "choices": [{"title": name, "value": staff_id} for staff_id, name in others],
+                        "choices": [{"title": name, "value": staff_id} for staff_id, name in choices],
                     },
                     {"type": "Input.Text", "id": "why", "label": "Why (optional)", "maxLength": 500},
                 ],

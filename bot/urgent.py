@@ -94,17 +94,10 @@ def handler_for(session: Session, requester: str, today: date) -> str | None:
     return StaffRepository(session).handlers_on([requester], today)[requester]
 
 
-def payload(
-    session: Session,
-    profile: Profile,
-    request: UrgentRequestDetail,
-    *,
-    everyone: Sequence[tuple[str, str]] | None = None,
-    **extra: Any,
-) -> dict[str, Any]:
-    """Everything a message about this request shows, so the card needs nothing else.
-
-    `everyone`: the supervisors and managers, if the caller has looked them up already (a chase has)."""
+def payload(session: Session, profile: Profile, request: UrgentRequestDetail, **extra: Any) -> dict[str, Any]:
+    """Everything a message about this request shows but the list of people it could be passed to, which is
+    the same for every request and is looked up when the message is sent (`takers`): kept in every message,
+    it made a council's messages grow with its requests times its supervisors."""
     people = StaffRepository(session)
     return {
         "request": request.id,
@@ -116,18 +109,19 @@ def payload(
         "requested_at": request.requested_at.isoformat(),
         "deadline": deadline(profile, request.requested_at).isoformat(),
         "arranged_for": request.arranged_for.isoformat() if request.arranged_for else "",
-        "others": _others(session, request, everyone),
+        "leave_out": [staff for staff in (request.requester, request.handler) if staff],
         **extra,
     }
 
 
-def _others(
-    session: Session, request: UrgentRequestDetail, everyone: Sequence[tuple[str, str]] | None
-) -> list[list[str]]:
-    """People the request could be passed to: supervisors and managers other than those involved."""
-    if everyone is None:
-        everyone = StaffRepository(session).in_roles([Role.SUPERVISOR, Role.MANAGER])
-    return [[staff_id, name] for staff_id, name in everyone if staff_id not in {request.requester, request.handler}]
+def takers(session: Session) -> list[tuple[str, str]]:
+    """(id, name) of everyone who could take an urgent request passed on: the supervisors and managers."""
+    return StaffRepository(session).in_roles([Role.SUPERVISOR, Role.MANAGER])
+
+
+def others(everyone: Sequence[tuple[str, str]], leave_out: Sequence[str]) -> list[tuple[str, str]]:
+    """Whom a request could be passed to: everyone who could take one but the people it is about already."""
+    return [(staff_id, name) for staff_id, name in everyone if staff_id not in leave_out]
 
 
 class UrgentDesk:
@@ -216,7 +210,8 @@ class UrgentDesk:
         request, refusal = self._open_for(session, person, request_id, "pass", now)
         if request is None:
             return Reply(refusal)
-        choices = {staff_id for staff_id, _ in _others(session, request, None)} - {person}
+        leave_out = [staff for staff in (request.requester, request.handler) if staff]
+        choices = {staff_id for staff_id, _ in others(takers(session), leave_out)} - {person}
         if not isinstance(to, str) or to not in choices:
             return Reply("Please choose who should take it from the list. Nothing was changed.")
         reason = str(why or "").strip()
@@ -297,12 +292,11 @@ class UrgentDesk:
         present = OutboxRepository(session).existing(
             [(KIND, request.id, stage, staff) for request, stage, told in chasing for staff in told]
         )
-        everyone = people.in_roles([Role.SUPERVISOR, Role.MANAGER])
         queueing = []
         for request, stage, told in chasing:
             fresh = [staff for staff in told if (KIND, request.id, stage, staff) not in present]
             if fresh:
-                body = payload(session, self.profile, request, stage=stage, everyone=everyone)
+                body = payload(session, self.profile, request, stage=stage)
                 due = deadline(self.profile, request.requested_at)
                 queueing += [Queueing(KIND, request.id, stage, staff, due, body) for staff in fresh]
         return OutboxRepository(session).enqueue_many(queueing, now)

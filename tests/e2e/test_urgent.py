@@ -11,7 +11,7 @@ from bot.app import DELIVERER, SWEEPER
 from bot.clock import StoppedClock
 from bot.storage.db import create_engine_for, session_factory
 from bot.storage.models import AuditRow, NudgeRow, RecordRow, SessionRow, UrgentRequestRow
-from bot.storage.repositories import StaffRepository
+from bot.storage.repositories import OutboxRepository, StaffRepository
 from bot.urgent import NOT_COVERED
 from tests.e2e.conftest import NOW, Teams, card_of, connected, rows, texts
 from tests.e2e.test_journal import press
@@ -182,6 +182,31 @@ async def test_passing_a_request_on_sends_it_to_the_new_person_and_tells_the_req
         assert nonsense["text"].startswith("Please give the date and the time")
         [row] = asked(sqlite_url)
         assert (row.handler_id, row.acknowledged_at) == ("m1", None)
+
+
+async def test_who_a_request_can_be_passed_to_is_looked_up_when_it_is_sent_not_kept_in_each_message(
+    sqlite_url: str,
+) -> None:
+    async with connected(sqlite_url, clock=StoppedClock(NOW)) as teams:
+        await hello(teams, "aad-p1", "aad-s1", "aad-m1")
+        await ask(teams)
+        # Kept in every message, the list made a council's outbox grow with its requests times its supervisors.
+        [sent] = [row for row in rows(sqlite_url, NudgeRow) if row.obligation_kind == "urgent_request"]
+        assert "others" not in sent.payload and sent.payload["leave_out"] == ["p1", "s1"]
+        passing = show_card(last_card(teams, "conv-aad-s1"), "I can't, passing to…")
+        offered = [choice["value"] for choice in passing["body"][0]["choices"]]
+        assert "m1" in offered and "p1" not in offered and "s1" not in offered
+
+        # A message queued with its own list (as they were before) still offers that list.
+        engine = create_engine_for(sqlite_url)
+        with session_factory(engine)() as session:
+            kept = dict(sent.payload, stage="no-answer", others=[["m1", "Morgan Ellis"]])
+            OutboxRepository(session).enqueue("urgent_request", sent.subject, "no-answer", "m1", sent.due, kept, NOW)
+            session.commit()
+        engine.dispose()
+        await teams.app[DELIVERER].deliver()
+        passing = show_card(last_card(teams, "conv-aad-m1"), "I can't, passing to…")
+        assert [(c["value"], c["title"]) for c in passing["body"][0]["choices"]] == [("m1", "Morgan Ellis")]
 
 
 async def test_while_the_supervisor_is_away_the_request_goes_to_the_cover_supervisor(sqlite_url: str) -> None:
