@@ -7,6 +7,9 @@ chases urgent requests nobody has answered, at any hour: urgent means urgent.
 
 from __future__ import annotations
 
+import contextlib
+import gc
+from collections.abc import Iterator
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -23,6 +26,25 @@ def sweep(session: Session, profile: Profile, now: datetime, *, dry_run: bool = 
     """Queue the reminders due now that are not queued yet, and return them; with `dry_run`, only return them.
 
     Urgent requests are chased too (not in a dry run, which lists reminders only)."""
+    with collector_paused():
+        return _sweep(session, profile, now, dry_run)
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector held off for the length of a sweep. A sweep builds hundreds of thousands of
+    objects that live until it ends, and the collector, run every 700 of them, walked them all again and
+    again: a fifth of a sweep's time. What the sweep leaves behind is collected as usual afterwards."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _sweep(session: Session, profile: Profile, now: datetime, dry_run: bool) -> list[Nudge]:
     world = load_facts(session, profile, now)
     obligations = obligations_due(profile, world, now)
     if not dry_run:
