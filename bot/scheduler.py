@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.orm import Session, sessionmaker
@@ -62,7 +63,9 @@ def start_scheduler(sweeper: Sweeper, *, every_seconds: int) -> AsyncIOScheduler
         "interval",
         seconds=every_seconds,
         id="sweep",
-        next_run_time=sweeper.clock.now(),
+        # The scheduler keeps real time, whatever clock the sweeper reads: a run set by a clock stopped in the
+        # past would be skipped as missed.
+        next_run_time=datetime.now(UTC),
         max_instances=1,
         coalesce=True,
     )
