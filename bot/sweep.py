@@ -61,26 +61,15 @@ def _sweep(session: Session, profile: Profile, now: datetime, dry_run: bool) -> 
     outbox = OutboxRepository(session)
     due = nudges_due(obligations, profile.nudges, profile.calendar, now, overseers=overseers, unreachable=unreachable)
     # Most of what is due was queued by an earlier sweep: look once, and build messages only for the rest.
-    present = outbox.existing([n.outbox_key for n in due])
-    fresh = [n for n in due if n.outbox_key not in present]
+    keys = [n.outbox_key for n in due]
+    present = outbox.existing(keys)
+    fresh = [(n, key) for n, key in zip(due, keys, strict=True) if key not in present]
     if dry_run:
-        return fresh
+        return [n for n, _ in fresh]
     duties = {(o.kind.value, o.subject): o for o in obligations}
-    queued = outbox.enqueue_many(
-        [
-            Queueing(
-                n.kind,
-                n.subject,
-                n.outbox_stage,
-                n.recipient,
-                n.due,
-                _payload(n, names, profile, duties.get((n.kind, n.subject))),
-            )
-            for n in fresh
-        ],
-        now,
-    )
-    return [n for n in fresh if n.outbox_key in queued]
+    queueing = [Queueing(*key, n.due, _payload(n, names, profile, duties.get((n.kind, n.subject)))) for n, key in fresh]
+    queued = outbox.enqueue_many(queueing, now)
+    return [n for n, key in fresh if key in queued]
 
 
 def _payload(nudge: Nudge, names: dict[str, str], profile: Profile, duty: Obligation | None) -> dict[str, object]:

@@ -275,10 +275,13 @@ class UrgentDesk:
         people = StaffRepository(session)
         # imported from a file, with no handler: it is with whoever would have had it
         handlers = people.handlers_on([request.requester for request in requests if request.handler is None], today)
+        requests = [
+            replace(request, handler=handlers[request.requester]) if request.handler is None else request
+            for request in requests
+        ]
+        held = people.load({staff for request in requests for staff in (request.requester, request.handler) if staff})
         chasing: list[tuple[UrgentRequestDetail, str, list[str]]] = []
         for request in requests:
-            if request.handler is None:
-                request = replace(request, handler=handlers[request.requester])
             manager = people.line_manager_of(request.handler) or people.line_manager_of(request.requester)
             late = now > deadline(self.profile, request.requested_at) and request.id in open_duties
             if late:
@@ -299,7 +302,9 @@ class UrgentDesk:
                 body = payload(session, self.profile, request, stage=stage)
                 due = deadline(self.profile, request.requested_at)
                 queueing += [Queueing(KIND, request.id, stage, staff, due, body) for staff in fresh]
-        return OutboxRepository(session).enqueue_many(queueing, now)
+        queued = OutboxRepository(session).enqueue_many(queueing, now)
+        del held  # kept till here, so the session has each of them at hand
+        return queued
 
     # -- helpers ------------------------------------------------------------------------------
 
