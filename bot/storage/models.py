@@ -122,7 +122,7 @@ class CaseRow(Base):
 
 class SessionRow(Base):
     __tablename__ = "supervision_sessions"
-    __table_args__ = (Index(None, "supervisee_id", "held_at"),)
+    __table_args__ = (Index(None, "supervisee_id", "held_at"), Index(None, "supervisee_id", "kind", "held_at", "id"))
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     supervisee_id: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))

@@ -12,8 +12,22 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, func, insert, or_, select, sql, type_coerce, update
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    Table,
+    and_,
+    bindparam,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    sql,
+    true,
+    type_coerce,
+    union_all,
+    update,
+)
+from sqlalchemy.orm import Session, aliased
 
 from bot.domain import SessionStatus
 from bot.rules.calendar import Calendar
@@ -118,8 +132,7 @@ def load_facts(session: Session, profile: Profile, now: datetime) -> World:
     held = select(*_SESSION_COLUMNS).where(*_HELD, SessionRow.held_at <= now)
     found = _Found()
     staff = reader.staff()
-    people = held.where(SessionRow.supervisee_id.is_not(None)).subquery()
-    found.add_all(_plain(session, _newest(people, (people.c.supervisee_id, people.c.kind), need.depth)))
+    found.add_all(_plain(session, _latest_of_each_person(session, now, need.depth)))
     teams = held.where(SessionRow.kind == SessionKind.GROUP.value, SessionRow.team.is_not(None)).subquery()
     found.add_all(_plain(session, _newest(teams, (teams.c.team,), need.depth)))
     open_cases = reader.cases()
@@ -169,6 +182,34 @@ def _newest(sessions: Any, partition: Sequence[Any], depth: int, *where: Any, jo
         source = source.join_from(sessions, joined, sessions.c.id == joined.c.session_id)
     ranked = source.where(*where).subquery()
     return select(*[column for column in ranked.c if column.key != "rank"]).where(ranked.c.rank <= depth)
+
+
+def _latest_of_each_person(session: Session, now: datetime, depth: int) -> Any:
+    """The newest `depth` sessions of each kind held by `now` with each person as supervisee (held at, then id).
+
+    Each is found by walking the index on (supervisee, kind, held at, id) back from `now`, a few steps for each
+    person and kind however long the history, instead of ranking every session ever held."""
+    kinds = union_all(*(select(literal(kind.value).label("kind")) for kind in SessionKind)).subquery("kinds")
+    mine = and_(SessionRow.supervisee_id == StaffRow.id, SessionRow.kind == kinds.c.kind, *_HELD)
+    if session.get_bind().dialect.name == "postgresql":
+        newest = (
+            select(*_SESSION_COLUMNS)
+            .where(mine, SessionRow.held_at <= now)
+            .order_by(SessionRow.held_at.desc(), SessionRow.id.desc())
+            .limit(depth)
+            .lateral("newest")
+        )
+        return select(*newest.c).select_from(StaffRow).join(kinds, true()).join(newest, true())
+    # SQLite has no LATERAL; it runs a correlated IN list once for each person and kind, then reads those by id.
+    picked = aliased(SessionRow, name="picked")
+    newest_ids = (
+        select(SessionRow.id)
+        .where(mine, SessionRow.held_at <= now)
+        .order_by(SessionRow.held_at.desc(), SessionRow.id.desc())
+        .limit(depth)
+    )
+    columns = [getattr(picked, column.key) for column in _SESSION_COLUMNS]
+    return select(*columns).select_from(StaffRow).join(kinds, true()).join(picked, picked.id.in_(newest_ids))
 
 
 def _discussions(
