@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,8 +27,9 @@ from bot.domain import (
 )
 from bot.rules.facts import Employment, Hours, Role, Staff, World
 from bot.storage.db import MIGRATIONS, create_engine_for, is_reachable, migrate, session_factory
-from bot.storage.models import RecordRow
+from bot.storage.models import NudgeRow, RecordRow
 from bot.storage.repositories import (
+    QUEUE_AT_ONCE,
     ActionRepository,
     AgreementRepository,
     AuditRepository,
@@ -289,6 +290,19 @@ def test_a_batch_of_nudges_queues_only_those_not_already_queued_or_sent(db: Sess
     assert outbox.existing([("recording", "S-02", "due", "p1"), ("recording", "S-09", "due", "p1")]) == {
         ("recording", "S-02", "due", "p1")
     }
+
+
+def test_more_nudges_than_go_in_one_statement_are_all_queued_once(db: Session) -> None:
+    outbox = OutboxRepository(db)
+    outbox.enqueue("recording", "S-3", "due", "s1", NOW, {}, NOW)
+    many = QUEUE_AT_ONCE * 2 + 3  # three statements, the last part full
+    batch = [Queueing("recording", f"S-{n}", "due", "s1", NOW + timedelta(minutes=n), {"n": n}) for n in range(many)]
+    added = outbox.enqueue_many(batch, NOW)
+    db.commit()
+    assert added == {("recording", f"S-{n}", "due", "s1") for n in range(many) if n != 3}
+    assert outbox.count() == many
+    payloads = db.scalars(select(NudgeRow.payload).where(NudgeRow.subject == f"S-{many - 1}")).all()
+    assert payloads == [{"n": many - 1}]
 
 
 def test_a_nudge_held_back_until_tomorrow_is_not_claimed_before_then(db: Session) -> None:
