@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 from bot.rules.calendar import Calendar
@@ -104,7 +105,7 @@ def obligations_due(profile: Profile, world: World, now: datetime) -> list[Oblig
     found += _session_deadlines(profile, facts, calendar, now)
     found += _urgent_requests(profile, facts, calendar, now)
     found = [_escalate(profile, facts, calendar, now, obligation) for obligation in found]
-    return sorted(found, key=lambda o: (o.due, o.kind.value, o.subject, o.supervisee or ""))
+    return sorted(found, key=lambda o: (o.due, o.kind, o.subject, o.supervisee or ""))  # a kind sorts as its value
 
 
 # ---------------------------------------------------------------------------------------------
@@ -125,7 +126,7 @@ class _Facts:
 
     @classmethod
     def index(cls, world: World, now: datetime) -> _Facts:
-        held = sorted((s for s in world.sessions if s.held_at <= now), key=lambda s: (s.held_at, s.id))
+        held = sorted((s for s in world.sessions if s.held_at <= now), key=attrgetter("held_at", "id"))
         by_supervisee: dict[str, list[Session]] = defaultdict(list)
         by_case: dict[str, list[Session]] = defaultdict(list)
         by_team: dict[str, list[Session]] = defaultdict(list)

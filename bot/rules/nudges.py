@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from operator import attrgetter
 from typing import Any
 
 from bot.rules.calendar import Calendar
@@ -148,7 +149,7 @@ def nudges_due(
                 found.append(Nudge(recipient, kind, subject, stage, obligation.due, (), obligation.supervisee))
     today = calendar.local(now).date().isoformat()
     for recipient, items in sorted(digests.items()):
-        ordered = tuple(sorted(items, key=lambda o: (o.due, o.kind.value, o.subject)))
+        ordered = tuple(sorted(items, key=attrgetter("due", "kind", "subject")))  # a kind sorts as its value
         gone = tuple(sorted((unreachable or {}).get(recipient, ())))
         found.append(Nudge(recipient, DIGEST, today, "daily", ordered[0].due, ordered, None, gone))
-    return sorted(found, key=lambda n: (n.recipient, n.due, n.kind, n.subject))
+    return sorted(found, key=attrgetter("recipient", "due", "kind", "subject"))

@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -143,10 +144,10 @@ def load_facts(session: Session, profile: Profile, now: datetime) -> World:
         signed = {(a.supervisee, a.supervisor) for a in agreements}
         unsigned = {p.id: p for p in staff if p.supervisor is not None and (p.id, p.supervisor) not in signed}
         found.add_all(_first_sessions(session, held, reader, unsigned))
-    sessions = sorted(
-        (reader.session(row, sorted(found.cases.get(row[0], ()))) for row in found.rows.values()),
-        key=lambda held_session: (held_session.held_at, held_session.id),
-    )
+    # Made in the order the rules read them (held at, then id), so they lie in memory in that order too: made in
+    # the order found and read in another, ten times as many took twenty times as long to index.
+    rows = sorted(found.rows.values(), key=itemgetter(4, 0))
+    sessions = [reader.session(row, sorted(found.cases.get(row[0], ()))) for row in rows]
     return World(
         staff=staff,
         sessions=tuple(sessions),
@@ -331,6 +332,12 @@ class _Reader:
         self.db, self.calendar, self.zone = session, calendar, calendar.zone
         self.midnights: dict[date, datetime] = {}
         self.kinds = {kind.value: kind for kind in SessionKind}
+        # One string for each person's and case's id, however many rows name them: the rules look ids up in
+        # dictionaries of tens of thousands, and the same string is found at once where an equal one is compared.
+        self.ids: dict[str, str] = {}
+
+    def id(self, value: str) -> str:
+        return self.ids.setdefault(value, value)
 
     def midnight(self, day: date) -> datetime:
         found = self.midnights.get(day)
@@ -367,16 +374,16 @@ class _Reader:
             supervisor, since = supervisors.get(id, (None, None))
             staff.append(
                 Staff(
-                    id=id,
+                    id=self.id(id),
                     name=name,
                     role=Role(role),
                     employment=Employment(employment),
                     hours=Hours(hours),
                     nqsw=nqsw,
                     start_date=self.midnight(start_date),
-                    supervisor=supervisor,
+                    supervisor=self.id(supervisor) if supervisor is not None else None,
                     supervisor_since=self.midnight(since) if since is not None else None,
-                    line_manager=line_manager,
+                    line_manager=self.id(line_manager) if line_manager is not None else None,
                     team=team,
                 )
             )
@@ -384,14 +391,15 @@ class _Reader:
 
     def session(self, row: tuple[Any, ...], cases: Iterable[str]) -> HeldSession:
         id, supervisee, supervisor, kind, held_at, recorded_at, signed_off_at, team = row
+        known = self.ids.get
         return HeldSession(
             id=id,
-            supervisee=supervisee,
-            supervisor=supervisor,
+            supervisee=known(supervisee, supervisee) if supervisee is not None else None,
+            supervisor=known(supervisor, supervisor) if supervisor is not None else None,
             kind=self.kinds[kind],
             held_at=held_at.astimezone(self.zone),
             recorded_at=recorded_at.astimezone(self.zone) if recorded_at else None,
-            cases=tuple(cases),
+            cases=tuple(known(case, case) for case in cases),
             signed_off_at=signed_off_at.astimezone(self.zone) if signed_off_at else None,
             team=team,
         )
@@ -401,8 +409,8 @@ class _Reader:
         categories = {category.value: category for category in CaseCategory}
         return tuple(
             Case(
-                id=id,
-                worker=worker,
+                id=self.id(id),
+                worker=self.id(worker),
                 category=categories[category],
                 allocated_on=self.midnight(allocated_on),
                 risk=Risk(risk) if risk else None,
