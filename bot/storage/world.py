@@ -332,12 +332,6 @@ class _Reader:
         self.db, self.calendar, self.zone = session, calendar, calendar.zone
         self.midnights: dict[date, datetime] = {}
         self.kinds = {kind.value: kind for kind in SessionKind}
-        # One string for each person's and case's id, however many rows name them: the rules look ids up in
-        # dictionaries of tens of thousands, and the same string is found at once where an equal one is compared.
-        self.ids: dict[str, str] = {}
-
-    def id(self, value: str) -> str:
-        return self.ids.setdefault(value, value)
 
     def midnight(self, day: date) -> datetime:
         found = self.midnights.get(day)
@@ -374,16 +368,16 @@ class _Reader:
             supervisor, since = supervisors.get(id, (None, None))
             staff.append(
                 Staff(
-                    id=self.id(id),
+                    id=id,
                     name=name,
                     role=Role(role),
                     employment=Employment(employment),
                     hours=Hours(hours),
                     nqsw=nqsw,
                     start_date=self.midnight(start_date),
-                    supervisor=self.id(supervisor) if supervisor is not None else None,
+                    supervisor=supervisor,
                     supervisor_since=self.midnight(since) if since is not None else None,
-                    line_manager=self.id(line_manager) if line_manager is not None else None,
+                    line_manager=line_manager,
                     team=team,
                 )
             )
@@ -391,15 +385,14 @@ class _Reader:
 
     def session(self, row: tuple[Any, ...], cases: Iterable[str]) -> HeldSession:
         id, supervisee, supervisor, kind, held_at, recorded_at, signed_off_at, team = row
-        known = self.ids.get
         return HeldSession(
             id=id,
-            supervisee=known(supervisee, supervisee) if supervisee is not None else None,
-            supervisor=known(supervisor, supervisor) if supervisor is not None else None,
+            supervisee=supervisee,
+            supervisor=supervisor,
             kind=self.kinds[kind],
             held_at=held_at.astimezone(self.zone),
             recorded_at=recorded_at.astimezone(self.zone) if recorded_at else None,
-            cases=tuple(known(case, case) for case in cases),
+            cases=tuple(cases),
             signed_off_at=signed_off_at.astimezone(self.zone) if signed_off_at else None,
             team=team,
         )
@@ -409,8 +402,8 @@ class _Reader:
         categories = {category.value: category for category in CaseCategory}
         return tuple(
             Case(
-                id=self.id(id),
-                worker=self.id(worker),
+                id=id,
+                worker=worker,
                 category=categories[category],
                 allocated_on=self.midnight(allocated_on),
                 risk=Risk(risk) if risk else None,
