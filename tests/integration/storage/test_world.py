@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from bot.demo import demo_world
@@ -23,6 +24,7 @@ from bot.rules.facts import (
     World,
 )
 from bot.rules.facts import Session as HeldSession
+from bot.storage.db import create_engine_for, session_factory
 from bot.storage.repositories import StaffRepository
 from bot.storage.world import import_world, load_world
 
@@ -91,6 +93,21 @@ def test_importing_into_an_empty_store_adds_every_fact_and_reads_back_the_same(d
     assert dict(summary.added) == facts_in(world)
     assert sum(summary.updated.values()) == sum(summary.unchanged.values()) == 0
     assert canonical(load_world(db)) == canonical(world)
+
+
+def test_postgresql_has_statistics_for_what_was_imported_before_it_plans_the_first_sweep(postgres_url: str) -> None:
+    engine = create_engine_for(postgres_url)
+    with session_factory(engine)() as session:
+        import_world(session, demo_world(TODAY))
+        session.commit()
+        counted = dict(
+            session.execute(
+                text("SELECT relname, reltuples FROM pg_class WHERE relname IN ('staff', 'supervision_sessions')")
+            ).all()
+        )
+    engine.dispose()
+    world = demo_world(TODAY)  # never analysed, a table's count of rows is -1
+    assert counted == {"staff": len(world.staff), "supervision_sessions": len(world.sessions)}
 
 
 def test_a_later_import_adds_what_is_new_updates_what_changed_and_keeps_the_rest(db: Session) -> None:
