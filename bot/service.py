@@ -446,6 +446,7 @@ class Forms:
                 answers.update(answers_from(form, step, data))
                 record = records.save_draft(form_id, person.id, answers, now, thread=thread, latest=record)
                 self._audit(session, person, "save draft", thread, Outcome.ALLOWED)
+                session.commit()  # kept now: should anything after this fail, what was typed is not lost with it
             if self._not_covered(form_id):
                 return FormView(FormOutcome.REFUSED, message=f"{NOT_COVERED} What you typed is kept.")
             if action == "form.save":

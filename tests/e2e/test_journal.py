@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from bot.storage.models import AuditRow, JournalEntryRow, RecordRow, SessionRow
 from tests.e2e.conftest import Teams, card_of, connected, due_button, rows, texts
 
@@ -103,6 +105,24 @@ async def test_a_missing_answer_is_shown_on_the_same_card_and_what_was_typed_is_
     assert inputs(card_of(too_long))["event"]["value"] == "x" * 2001
     [record] = rows(database_url, RecordRow)
     assert (record.status, record.answers["event"]) == ("draft", "x" * 2001)
+
+
+async def test_a_fault_after_the_answers_are_saved_loses_nothing_that_was_typed(
+    teams: Teams, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    [first] = await teams.say("aad-p1", "journal")
+
+    def broken(*_: Any) -> None:
+        raise RuntimeError("a fault while checking the answers")
+
+    monkeypatch.setattr("bot.service.check_step", broken)
+    [sorry] = await press(teams, card_of(first), "Next", {"event": FULL["event"]})
+    assert sorry["text"].startswith("Sorry, something went wrong on my side. Nothing you sent has been lost")
+    [record] = rows(database_url, RecordRow)
+    assert (record.status, record.answers["event"]) == ("draft", FULL["event"])
+    monkeypatch.undo()
+    [resumed] = await teams.say("aad-p1", "journal")
+    assert inputs(card_of(resumed))["event"]["value"] == FULL["event"]
 
 
 async def test_a_draft_saved_half_way_is_found_again_from_drafts(teams: Teams) -> None:
