@@ -51,4 +51,10 @@ def create_echo_app(*, reusing: bool = False) -> web.Application:
 
     app = web.Application()
     app.router.add_post("/api/messages", messages)
+    if reusing:
+
+        async def close(app: web.Application) -> None:
+            await authentication.close()
+
+        app.on_cleanup.append(close)
     return app

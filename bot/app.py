@@ -34,6 +34,7 @@ MAX_BODY = 256 * 1024
 
 ENGINE = web.AppKey("engine", Engine)
 ADAPTER = web.AppKey("adapter", CloudAdapter)
+EDGE = web.AppKey("edge", ReusingAuthentication)
 BOT = web.AppKey("bot", CompanionBot)
 COMPANION = web.AppKey("companion", Companion)
 DELIVERER = web.AppKey("deliverer", Deliverer)
@@ -57,12 +58,14 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
         APP_TYPE=settings.app_type,
         APP_TENANTID=settings.app_tenant_id,
     )
-    adapter = CloudAdapter(ReusingAuthentication(ConfigurationBotFrameworkAuthentication(credentials)))
+    edge = ReusingAuthentication(ConfigurationBotFrameworkAuthentication(credentials))
+    adapter = CloudAdapter(edge)
     adapter.on_turn_error = _on_turn_error
 
     app = web.Application(client_max_size=MAX_BODY)
     app[ENGINE] = engine
     app[ADAPTER] = adapter
+    app[EDGE] = edge
     app[COMPANION] = companion
     app[DELIVERER] = Deliverer(
         adapter=adapter,
@@ -161,4 +164,5 @@ async def _dispose(app: web.Application) -> None:
     if SCHEDULER in app:
         app[SCHEDULER].shutdown(wait=False)
         await asyncio.sleep(0)  # APScheduler stops on the loop's next turn; let it, before the database goes
+    await app[EDGE].close()
     app[ENGINE].dispose()

@@ -12,13 +12,29 @@ The client's serializer turns every outgoing activity into JSON by first rebuild
 and then walking every value of it, three times over a card's content, which for a form's card is
 a fifth of the bot's work. A card here is already plain JSON built by the bot, so the kept clients
 serialize an activity without its cards' content and then put the content back as it is.
+
+The SDK's clients send with `requests`, each request in a worker thread of the event loop's
+default pool (six threads on two cores). Every reply then crossed from the loop to a thread and
+back, `requests` looked through the whole environment for proxy settings on every message, and no
+more than six replies could be on their way at once while the rest of the turns waited. The kept
+clients send with aiohttp on the event loop itself (`_OnTheLoop`), with the same headers, the same
+signing by the SDK's own credentials, the SDK's timeout, certificate check and proxy settings, and
+the SDK's retry policy: a request that could not connect is tried again after the same waits, and
+a status is retried only where the policy retries it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import os
+import ssl
 from collections import OrderedDict
+from collections.abc import AsyncIterator
 from typing import Any
 
+import aiohttp
+import requests
+from aiohttp.helpers import get_env_proxy_for_url
 from botbuilder.schema import Activity
 from botframework.connector.auth import (
     AuthenticationConstants,
@@ -27,6 +43,17 @@ from botframework.connector.auth import (
     ConnectorFactory,
 )
 from msrest import Serializer
+from msrest.pipeline import Request, Response, SansIOHTTPPolicy
+from msrest.pipeline.async_abc import AsyncHTTPSender, AsyncPipeline
+from msrest.pipeline.universal import RawDeserializer
+from msrest.universal_http import ClientRequest
+from msrest.universal_http.async_abc import AsyncClientResponse
+from multidict import CIMultiDict
+from requests.structures import CaseInsensitiveDict
+from requests.utils import DEFAULT_CA_BUNDLE_PATH
+from urllib3.exceptions import MaxRetryError, NewConnectionError
+from urllib3.util.retry import Retry
+from yarl import URL
 
 KEPT = 64  # clients kept at most; Teams answers from a handful of regional addresses
 
@@ -39,6 +66,18 @@ class ReusingAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]
         self.inner = inner
         self._connectors: OrderedDict[tuple[str, str, str], Any] = OrderedDict()
         self._token_clients: OrderedDict[str, Any] = OrderedDict()
+        self._http: aiohttp.ClientSession | None = None
+
+    def http(self) -> aiohttp.ClientSession:
+        """The one aiohttp session every kept client sends through, opened on first use in the running loop."""
+        if self._http is None or self._http.closed:
+            self._http = aiohttp.ClientSession()
+        return self._http
+
+    async def close(self) -> None:
+        """Close the connections the kept clients opened (when the app stops)."""
+        if self._http is not None:
+            await self._http.close()
 
     async def authenticate_request(self, activity: Any, auth_header: str) -> Any:
         result = await self.inner.authenticate_request(activity, auth_header)
@@ -88,8 +127,174 @@ class _ReusingFactory(ConnectorFactory):  # type: ignore[misc]
             # so the check finds nothing and cost a fifth of a reply. (Missing address parts still fail.)
             serializer.client_side_validation = False
             client.conversations._serialize = serializer
+            client.config.pipeline = _pipeline_on_the_loop(self.owner, client.config)
             _keep(self.owner._connectors, key, client)
         return client
+
+
+def _pipeline_on_the_loop(owner: ReusingAuthentication, config: Any) -> AsyncPipeline[ClientRequest, _Answer]:
+    """The SDK's pipeline for a connector client (user agent, signing, reading the answer, logging), with the
+    request sent by aiohttp on the event loop instead of by requests in a worker thread."""
+    policies = [config.user_agent_policy, _Signed(config.credentials), RawDeserializer(), config.http_logger_policy]
+    return AsyncPipeline(policies, _OnTheLoop(owner, config))
+
+
+class _Signed(SansIOHTTPPolicy[ClientRequest, AsyncClientResponse]):
+    """Signs each request exactly as the SDK's credentials sign a requests session: they set (or, for an
+    anonymous bot, remove) its Authorization header, which is then copied onto the request."""
+
+    def __init__(self, credentials: Any) -> None:
+        self.credentials = credentials
+
+    def on_request(self, request: Request[ClientRequest], **kwargs: Any) -> None:
+        if self.credentials is None:
+            return
+        signed = _Headers()
+        self.credentials.signed_session(signed)
+        headers = request.http_request.headers
+        if "Authorization" in signed.headers:
+            headers["Authorization"] = signed.headers["Authorization"]
+        else:
+            headers.pop("Authorization", None)
+
+
+class _Headers:
+    """The one part of a requests session that the SDK's credentials touch."""
+
+    def __init__(self) -> None:
+        self.headers: dict[str, str] = {}
+
+
+class _Answer(AsyncClientResponse):
+    """What came back, read whole, as msrest reads a response. The SDK's errors hand code that catches them the
+    response underneath (`error.response`): as before, that is a `requests.Response`, built when first asked for."""
+
+    def __init__(self, request: ClientRequest, status: int, reason: str | None, headers: Any, body: bytes) -> None:
+        self._body = body
+        self._requests_response: requests.Response | None = None
+        super().__init__(request, None)
+        self.status_code, self.reason = status, reason
+        self.headers: CIMultiDict[str] = CIMultiDict(headers)
+        self.status = status  # read by urllib3's retry policy, with get_redirect_location
+
+    def get_redirect_location(self) -> bool:
+        return False  # redirects were followed already
+
+    @property
+    def internal_response(self) -> requests.Response:
+        if self._requests_response is None:
+            answer = requests.Response()
+            answer.status_code, answer.reason, answer._content = self.status, self.reason or "", self._body
+            answer.headers = CaseInsensitiveDict({key: ", ".join(self.headers.getall(key)) for key in self.headers})
+            answer.url = self.request.url
+            self._requests_response = answer
+        return self._requests_response
+
+    @internal_response.setter
+    def internal_response(self, _: Any) -> None:
+        return None
+
+    def body(self) -> bytes:
+        return self._body
+
+    def raise_for_status(self) -> None:
+        self.internal_response.raise_for_status()
+
+    async def stream_download(self, chunk_size: int | None = None, callback: Any = None) -> AsyncIterator[bytes]:
+        size = chunk_size or 4096
+        for start in range(0, len(self._body), size):
+            chunk = self._body[start : start + size]
+            if callback:
+                callback(chunk, self.internal_response)
+            yield chunk
+
+
+class _OnTheLoop(AsyncHTTPSender):  # type: ignore[type-arg]
+    """Sends a kept client's requests with aiohttp on the event loop, under the client's own settings."""
+
+    def __init__(self, owner: ReusingAuthentication, config: Any) -> None:
+        self.owner = owner
+        connection = config.connection
+        self.timeout = aiohttp.ClientTimeout(total=None, sock_connect=connection.timeout, sock_read=connection.timeout)
+        self.ssl = _ssl_for(connection.verify, connection.cert)
+        self.proxy = _proxy_for(config)
+        self.retries: Retry = config.retry_policy()
+        self.redirects = int(config.redirect_policy()) if config.redirect_policy else 0
+
+    async def __aenter__(self) -> _OnTheLoop:
+        return self
+
+    async def __aexit__(self, *exc_details: Any) -> None:
+        return None  # the session is the owner's, closed with the app
+
+    def build_context(self) -> None:
+        return None
+
+    async def send(self, request: Request[ClientRequest], **kwargs: Any) -> Response[ClientRequest, _Answer]:
+        http = request.http_request
+        method, url = http.method, http.url
+        retries = self.retries
+        while True:
+            try:
+                answer = await self.owner.http().request(
+                    method,
+                    url,
+                    data=http.data,
+                    headers=http.headers,
+                    timeout=self.timeout,
+                    ssl=self.ssl,
+                    proxy=self.proxy[0],
+                    proxy_auth=self.proxy[1],
+                    allow_redirects=self.redirects > 0,
+                    max_redirects=max(self.redirects, 1),
+                )
+            except aiohttp.ClientConnectorError as error:  # nothing reached the other end: safe to try again
+                refused = NewConnectionError(None, str(error))  # type: ignore[arg-type]  # as urllib3 would have raised
+                try:
+                    retries = retries.increment(method, url, error=refused)
+                except MaxRetryError:
+                    raise error from None
+                await asyncio.sleep(retries.get_backoff_time())
+                continue
+            async with answer:
+                response = _Answer(http, answer.status, answer.reason, answer.headers, await answer.read())
+            if not retries.is_retry(method, response.status, "Retry-After" in response.headers):
+                return Response(request, response)
+            try:
+                retries = retries.increment(method, url, response=response)  # type: ignore[arg-type]
+            except MaxRetryError:
+                return Response(request, response)
+            waited = retries.get_retry_after(response) if retries.respect_retry_after_header else None  # type: ignore[arg-type]
+            await asyncio.sleep(retries.get_backoff_time() if waited is None else waited)
+
+
+def _proxy_for(config: Any) -> tuple[str | URL | None, aiohttp.BasicAuth | None]:
+    """The proxy for the client's one address, as requests would choose it: one the client is configured with,
+    else, if the client may read the environment, HTTPS_PROXY or HTTP_PROXY unless NO_PROXY names the address.
+    Read once for the client, not (as requests did) by scanning the whole environment for every message."""
+    address = URL(config.base_url)
+    configured = config.proxies()
+    if configured:
+        return configured.get(address.scheme), None
+    if not config.proxies.use_env_settings:
+        return None, None
+    try:
+        return get_env_proxy_for_url(address)
+    except LookupError:
+        return None, None
+
+
+def _ssl_for(verify: Any, cert: Any) -> ssl.SSLContext | bool:
+    """The certificate check requests would make: against the bundle `verify` names, else the one named by
+    REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE, else requests' own; none at all if `verify` is False."""
+    if verify is False:
+        return False
+    if not isinstance(verify, str):
+        verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or DEFAULT_CA_BUNDLE_PATH
+    context = ssl.create_default_context(**({"capath": verify} if os.path.isdir(verify) else {"cafile": verify}))
+    if cert:
+        context.load_cert_chain(*((cert,) if isinstance(cert, str) else cert))
+    return context
 
 
 class CardsAsTheyAre(Serializer):

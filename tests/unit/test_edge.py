@@ -3,20 +3,34 @@ serialized exactly as the SDK's own serializer would, without walking them."""
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import datetime as dt
+import socket
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
+import requests
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 from botbuilder.core import MessageFactory
 from botbuilder.integration.aiohttp import ConfigurationBotFrameworkAuthentication
 from botbuilder.schema import Activity, Attachment
 from botframework.connector.aio import ConnectorClient
-from botframework.connector.auth import AuthenticationConstants, ClaimsIdentity, MicrosoftAppCredentials
+from botframework.connector.auth import (
+    AuthenticationConstants,
+    ClaimsIdentity,
+    ConnectorFactory,
+    MicrosoftAppCredentials,
+)
+from botframework.connector.models import ErrorResponseException
 from msrest.exceptions import SerializationError
 
 from bot.cards import attachment
-from bot.edge import CardsAsTheyAre, ReusingAuthentication
+from bot.edge import CardsAsTheyAre, ReusingAuthentication, _ReusingFactory
 from bot.gallery import gallery
 
 
@@ -109,3 +123,199 @@ def test_text_messages_are_untouched(serializers: tuple) -> None:
     assert fast.body(MessageFactory.text("Draft saved."), "Activity") == stock.body(
         MessageFactory.text("Draft saved."), "Activity"
     )
+
+
+# -- sending: the kept clients send with aiohttp on the event loop, as the SDK's own clients send with requests --
+
+
+class Token(MicrosoftAppCredentials):  # type: ignore[misc]
+    """The SDK's credentials for an app, with the token it would fetch from Microsoft's sign-in already in hand."""
+
+    def get_access_token(self, force_refresh: bool = False) -> str:
+        return "a-token"
+
+
+class TeamsStandIn:
+    """The connector's reply and update endpoints on loopback, recording each request; answers `statuses` first."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str, dict[str, str], object]] = []
+        self.statuses: list[int] = []
+        self.app = web.Application()
+        self.app.router.add_route("*", "/v3/conversations/{conversation}/activities/{activity}", self.answer)
+
+    async def answer(self, request: web.Request) -> web.Response:
+        self.seen.append((request.method, request.path_qs, dict(request.headers), await request.json()))
+        if self.statuses:
+            status = self.statuses.pop(0)
+            return web.json_response({"error": {"code": "Busy"}}, status=status, headers={"Retry-After": "0"})
+        return web.json_response({"id": "sent-1"})
+
+
+@pytest.fixture
+async def teams() -> AsyncIterator[tuple[TeamsStandIn, str]]:
+    stand_in = TeamsStandIn()
+    server = TestServer(stand_in.app, host="127.0.0.1")
+    await server.start_server()
+    yield stand_in, str(server.make_url("/"))
+    await server.close()
+
+
+class Built(ConnectorFactory):  # type: ignore[misc]
+    """The SDK's connector client for these credentials, as its own factory builds it, with `adjust` applied."""
+
+    def __init__(self, credentials: MicrosoftAppCredentials, adjust: Any = None) -> None:
+        self.credentials, self.adjust = credentials, adjust
+
+    async def create(self, service_url: str, audience: str | None = None) -> ConnectorClient:
+        client = ConnectorClient(self.credentials, base_url=service_url)
+        client.config.add_user_agent("Microsoft-BotFramework/3.1 (BotBuilder Python)")
+        if self.adjust:
+            self.adjust(client.config)
+        return client
+
+
+@pytest.fixture
+async def reusing() -> AsyncIterator[ReusingAuthentication]:
+    """Our authentication, its connections closed afterwards."""
+    kept = authentication()
+    yield kept
+    await kept.close()
+
+
+async def both(reusing: ReusingAuthentication, credentials: Any, url: str, adjust: Any = None) -> tuple[Any, Any]:
+    """The SDK's own client and our kept one, for the same credentials and address."""
+    kept = await _ReusingFactory(reusing, Built(credentials, adjust), "").create(url)
+    return await Built(credentials, adjust).create(url), kept
+
+
+def card_reply() -> Activity:
+    reply = MessageFactory.attachment(attachment(gallery()["form-case_discussion-editing-step2-filled"]))
+    reply.conversation, reply.from_property, reply.recipient = None, None, None
+    return reply
+
+
+class CountingThreads(ThreadPoolExecutor):
+    def __init__(self) -> None:
+        super().__init__(max_workers=4)
+        self.used = 0
+
+    def submit(self, *args: Any, **kwargs: Any) -> Any:
+        self.used += 1
+        return super().submit(*args, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "credentials", [Token("app-1", "secret"), MicrosoftAppCredentials("", "")], ids=["signed", "anonymous"]
+)
+async def test_a_reply_reaches_teams_exactly_as_the_sdks_own_client_sends_it_but_from_the_event_loop(
+    teams: tuple[TeamsStandIn, str], reusing: ReusingAuthentication, credentials: MicrosoftAppCredentials
+) -> None:
+    stand_in, url = teams
+    stock, kept = await both(reusing, credentials, url)
+    threads = CountingThreads()
+    asyncio.get_running_loop().set_default_executor(threads)
+    answers = []
+    for client in (stock, kept):
+        before = threads.used
+        answers.append(await client.conversations.reply_to_activity("conv-1", "in-1", card_reply()))
+        sent_by_threads = threads.used - before
+    assert sent_by_threads == 0 and threads.used > 0  # the SDK's client sends from a worker thread; ours does not
+    assert [answer.id for answer in answers] == ["sent-1", "sent-1"]
+    (stock_method, stock_path, stock_headers, stock_body), (method, path, headers, body) = stand_in.seen
+    assert (method, path, body) == (stock_method, stock_path, stock_body)
+    assert body["attachments"][0]["content"] == gallery()["form-case_discussion-editing-step2-filled"]
+    for header in ("Authorization", "Content-Type", "User-Agent", "Accept"):
+        assert headers.get(header) == stock_headers.get(header), header
+    assert headers.get("Authorization") == ("Bearer a-token" if credentials.microsoft_app_id else None)
+
+
+async def test_a_refusal_reaches_the_caller_as_the_sdks_own_client_raises_it(
+    teams: tuple[TeamsStandIn, str], reusing: ReusingAuthentication
+) -> None:
+    stand_in, url = teams
+    stock, kept = await both(reusing, Token("app-1", "secret"), url)
+    refusals = []
+    for client in (stock, kept):
+        stand_in.statuses = [429]
+        with pytest.raises(ErrorResponseException) as refused:
+            await client.conversations.reply_to_activity("conv-1", "in-1", card_reply())
+        refusals.append(refused.value)
+    stock_refusal, refusal = refusals
+    assert isinstance(refusal.response, requests.Response)  # what the deliverer reads its status and wait from
+    assert (refusal.response.status_code, refusal.response.headers["retry-after"]) == (429, "0")
+    assert (stock_refusal.response.status_code, stock_refusal.response.headers["Retry-After"]) == (429, "0")
+    assert str(refusal) == str(stock_refusal)
+
+
+@pytest.mark.parametrize("which", ["stock", "kept"])
+async def test_a_busy_teams_is_asked_again_only_where_the_sdks_retry_policy_says(
+    teams: tuple[TeamsStandIn, str], reusing: ReusingAuthentication, which: str
+) -> None:
+    stand_in, url = teams
+    stock, kept = await both(reusing, Token("app-1", "secret"), url)
+    client = stock if which == "stock" else kept
+    stand_in.statuses = [503]  # an update may be sent twice: it is tried again, and arrives
+    update = card_reply()
+    update.id = "out-1"
+    assert (await client.conversations.update_activity("conv-1", "out-1", update)).id == "sent-1"
+    assert [method for method, *_ in stand_in.seen] == ["PUT", "PUT"]
+    stand_in.statuses = [503]  # a new message is never sent twice
+    with pytest.raises(ErrorResponseException):
+        await client.conversations.reply_to_activity("conv-1", "in-1", card_reply())
+    assert [method for method, *_ in stand_in.seen] == ["PUT", "PUT", "POST"]
+
+
+async def test_a_reply_that_could_not_connect_is_tried_again_after_the_sdks_waits(
+    reusing: ReusingAuthentication,
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/"
+    stand_in = TeamsStandIn()
+
+    def quicker(config: Any) -> None:
+        config.retry_policy.backoff_factor = 0.5  # waits of 0, 1 and 2 seconds before the second, third and fourth try
+
+    _, kept = await both(reusing, Token("app-1", "secret"), url, quicker)
+
+    async def teams_comes_up() -> TestServer:
+        await asyncio.sleep(0.3)
+        server = TestServer(stand_in.app, host="127.0.0.1", port=port)
+        await server.start_server()
+        return server
+
+    starting = asyncio.create_task(teams_comes_up())
+    try:
+        answer = await kept.conversations.reply_to_activity("conv-1", "in-1", card_reply())
+    finally:
+        await (await starting).close()
+    assert answer.id == "sent-1" and len(stand_in.seen) == 1
+
+
+@pytest.mark.parametrize("bypass", [False, True], ids=["through the proxy", "NO_PROXY"])
+@pytest.mark.parametrize("which", ["stock", "kept"])
+async def test_a_proxy_in_the_environment_is_used_as_the_sdks_own_client_uses_it(
+    teams: tuple[TeamsStandIn, str],
+    reusing: ReusingAuthentication,
+    monkeypatch: pytest.MonkeyPatch,
+    which: str,
+    bypass: bool,
+) -> None:
+    stand_in, proxy = teams
+    monkeypatch.setenv("HTTP_PROXY", proxy)
+    if bypass:
+        monkeypatch.setenv("NO_PROXY", "teams.invalid")
+
+    def once(config: Any) -> None:
+        config.retry_policy.retries = 0
+
+    stock, kept = await both(reusing, Token("app-1", "secret"), "http://teams.invalid/", once)
+    client = stock if which == "stock" else kept
+    if bypass:
+        with pytest.raises(Exception, match=r"teams\.invalid"):
+            await client.conversations.reply_to_activity("conv-1", "in-1", card_reply())
+    else:
+        await client.conversations.reply_to_activity("conv-1", "in-1", card_reply())
+    assert [path for _, path, *_ in stand_in.seen] == ([] if bypass else ["/v3/conversations/conv-1/activities/in-1"])
