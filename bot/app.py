@@ -21,7 +21,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.delivery import Deliverer, Pacing
 from bot.dialogs.companion_bot import CompanionBot
-from bot.edge import ReusingAuthentication
+from bot.edge import ReusingAuthentication, process
 from bot.messages import message_for
 from bot.rules.profile import load_profile
 from bot.scheduler import Sweeper, start_scheduler
@@ -105,7 +105,7 @@ async def _messages(request: web.Request) -> web.StreamResponse:
     if problem:
         return _problem(400, problem)
     try:
-        response = await request.app[ADAPTER].process(request, request.app[BOT])
+        response = await process(request.app[ADAPTER], request, body, request.app[BOT])
     except web.HTTPException as refusal:
         return _problem(refusal.status, refusal.reason or "The message was refused.")
     except Exception:  # the reply could not reach Teams; what was sent is already saved

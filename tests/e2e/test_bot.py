@@ -219,3 +219,32 @@ async def test_when_teams_cannot_be_reached_the_bot_says_so_with_a_502_not_a_500
     activity["serviceUrl"] = "http://127.0.0.1:9"  # nothing listens there
     response = await teams.post(activity)
     assert response.status == 502
+
+
+async def test_an_invoke_the_bot_does_not_handle_is_answered_not_implemented_as_the_sdk_answers_it(
+    teams: Teams,
+) -> None:
+    invoke = teams.activity("aad-p1", type="invoke", name="companion/unknown", value={"anything": 1})
+    async with teams.http.post(f"{teams.bot_url}/api/messages", json=invoke) as response:
+        assert (response.status, await response.text()) == (501, "null")
+    assert teams.connector.to("conv-aad-p1") == []
+
+
+async def test_a_bot_with_an_app_id_refuses_an_unsigned_activity_with_a_401(sqlite_url: str) -> None:
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from bot.app import create_app
+    from bot.config import Settings
+
+    app = create_app(Settings(database_url=sqlite_url, app_id="app-1", app_password="secret"))
+    activity = {
+        "type": "message",
+        "text": "help",
+        "channelId": "msteams",
+        "serviceUrl": "http://127.0.0.1:9",
+        "from": {"id": "29:someone", "aadObjectId": "aad-p1"},
+        "conversation": {"id": "conv-1"},
+    }
+    async with TestClient(TestServer(app)) as client:
+        response = await client.post("/api/messages", json=activity)
+        assert response.status == 401

@@ -18,7 +18,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from botbuilder.core import MessageFactory
 from botbuilder.integration.aiohttp import ConfigurationBotFrameworkAuthentication
-from botbuilder.schema import Activity, Attachment
+from botbuilder.schema import Activity, Attachment, ChannelAccount
 from botframework.connector.aio import ConnectorClient
 from botframework.connector.auth import (
     AuthenticationConstants,
@@ -27,10 +27,12 @@ from botframework.connector.auth import (
     MicrosoftAppCredentials,
 )
 from botframework.connector.models import ErrorResponseException
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from msrest.exceptions import SerializationError
 
 from bot.cards import attachment
-from bot.edge import CardsAsTheyAre, ReusingAuthentication, _ReusingFactory
+from bot.edge import CardsAsTheyAre, ReusingAuthentication, _ReusingFactory, read_activity
 from bot.gallery import gallery
 
 
@@ -319,3 +321,125 @@ async def test_a_proxy_in_the_environment_is_used_as_the_sdks_own_client_uses_it
     else:
         await client.conversations.reply_to_activity("conv-1", "in-1", card_reply())
     assert [path for _, path, *_ in stand_in.seen] == ([] if bypass else ["/v3/conversations/conv-1/activities/in-1"])
+
+
+# -- reading: an incoming activity is read into the same models msrest reads it into --------------------------
+
+TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+SENDER = {"id": "29:1GcS4EyB_oSI8A88XmWBN7NJFyMqe3QGnJdgLfFGkJnVelzRGos", "name": "Priya Shah", "aadObjectId": "aad-p1"}
+COMPANION = {"id": "28:3a9c6f42-1d5e-4a8b-9f0e-8c7d6b5a4e3f", "name": "Supervision companion"}
+CHAT = {"conversationType": "personal", "tenantId": TENANT, "id": "a:1Tz8Hq4nWk0UyXGQfVqV1kVb6b1m4rJ"}
+CLIENT = {"locale": "en-GB", "country": "GB", "platform": "Web", "timezone": "Europe/London", "type": "clientInfo"}
+
+
+def from_teams(**fields: Any) -> dict[str, Any]:
+    """An activity as Teams posts it to a bot in a personal chat."""
+    return {
+        "type": "message",
+        "timestamp": "2026-11-25T10:30:12.3456789Z",
+        "localTimestamp": "2026-11-25T10:30:12.3456789+00:00",
+        "id": "1764066612345",
+        "channelId": "msteams",
+        "serviceUrl": "https://smba.trafficmanager.net/uk/",
+        "from": SENDER,
+        "conversation": CHAT,
+        "recipient": COMPANION,
+        "entities": [CLIENT],
+        "channelData": {"tenant": {"id": TENANT}},
+        "locale": "en-GB",
+        "localTimezone": "Europe/London",
+        **fields,
+    }
+
+
+TEAMS_ACTIVITIES = {
+    "a typed message": from_teams(text="due", textFormat="plain"),
+    "a card's button": from_teams(
+        replyToId="1764066600001",
+        value={"action": "form.next", "form": "case_discussion", "thread": "t1", "step": 1, "version": 2,
+               "discussion": "The plan is working.", "review": None, "actions.0.by": "2026-12-02"},
+        channelData={"tenant": {"id": TENANT}, "source": {"name": "message"}, "legacy": {"replyToId": "1:abc"}},
+    ),
+    "a message with a mention and html": from_teams(
+        text="<at>Supervision companion</at> help",
+        textFormat="plain",
+        attachments=[{"contentType": "text/html", "content": "<div><at>Supervision companion</at> help</div>"}],
+        entities=[{"type": "mention", "text": "<at>Supervision companion</at>", "mentioned": COMPANION}, CLIENT],
+    ),
+    "the bot added": from_teams(
+        type="conversationUpdate",
+        membersAdded=[COMPANION],
+        channelData={"tenant": {"id": TENANT}, "eventType": "teamMemberAdded"},
+        entities=None,
+    ),
+    "an install": from_teams(type="installationUpdate", action="add", entities=None),
+    "an invoke": from_teams(
+        type="invoke", name="adaptiveCard/action", value={"action": {"type": "Action.Execute", "verb": "due"}}
+    ),
+    "a reaction": from_teams(type="messageReaction", reactionsAdded=[{"type": "like"}], replyToId="1764066600001"),
+    "every kind of field": from_teams(
+        text="yes",
+        speak="yes",
+        inputHint="acceptingInput",
+        suggestedActions={"to": ["29:x"], "actions": [{"type": "imBack", "title": "Yes", "value": "yes"}]},
+        relatesTo={"activityId": "1", "user": SENDER, "bot": COMPANION, "conversation": CHAT,
+                   "channelId": "msteams", "serviceUrl": "https://smba.trafficmanager.net/uk/"},
+        textHighlights=[{"text": "yes", "occurrence": 1}],
+        expiration="2026-11-26T10:30:00Z",
+        importance="normal",
+        deliveryMode="normal",
+        listenFor=["yes", "no"],
+        membersRemoved=[SENDER],
+        historyDisclosed=False,
+        semanticAction={"id": "s1", "state": "start", "entities": {"e": {"type": "x"}}},
+        unknownToTheSdk={"kept": True},
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(TEAMS_ACTIVITIES))
+def test_an_activity_from_teams_is_read_into_the_very_models_msrest_reads_it_into(name: str) -> None:
+    body = copy.deepcopy(TEAMS_ACTIVITIES[name])
+    stock = Activity().deserialize(copy.deepcopy(body))
+    read = read_activity(body)
+    assert read == stock  # every attribute of every model, additional properties included
+    assert read.serialize() == stock.serialize()
+    assert read.as_dict() == stock.as_dict()
+    assert type(read.from_property) is ChannelAccount and read.timestamp == stock.timestamp
+
+
+@pytest.mark.parametrize("name", sorted(set(TEAMS_ACTIVITIES) - {"every kind of field"}))
+def test_what_teams_sends_is_read_without_msrest(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = Activity().deserialize(copy.deepcopy(TEAMS_ACTIVITIES[name]))
+
+    def not_msrest(*args: Any) -> None:
+        raise AssertionError("msrest was asked to read it")
+
+    monkeypatch.setattr(Activity, "deserialize", not_msrest)
+    assert read_activity(copy.deepcopy(TEAMS_ACTIVITIES[name])) == expected
+
+
+DATES = ["2026-11-25T10:30:12.3456789Z", "2026-11-25", "not a date", "2026-13-45T99:00:00Z"]
+NAMES = st.sampled_from(["id", "name", "type", "x"])
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 5) | st.floats(allow_nan=False) | st.text(max_size=5)
+    | st.sampled_from(DATES),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(NAMES, inner, max_size=3),
+    max_leaves=6,
+)  # fmt: skip
+KEYS = sorted({key for body in TEAMS_ACTIVITIES.values() for key in body} | {"from", "membersAdded", "value"})
+
+
+@settings(max_examples=300, deadline=None)
+@given(name=st.sampled_from(sorted(TEAMS_ACTIVITIES)), changes=st.dictionaries(st.sampled_from(KEYS), JSON, max_size=3))
+def test_any_value_in_any_field_is_read_as_msrest_reads_it_or_refused_as_msrest_refuses_it(
+    name: str, changes: dict[str, Any]
+) -> None:
+    body = {**copy.deepcopy(TEAMS_ACTIVITIES[name]), **changes}
+    try:
+        stock = Activity().deserialize(copy.deepcopy(body))
+    except Exception as refusal:
+        with pytest.raises(type(refusal)):
+            read_activity(copy.deepcopy(body))
+        return
+    assert read_activity(copy.deepcopy(body)) == stock
