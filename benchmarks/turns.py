@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import json
 import os
 import signal
@@ -137,8 +138,14 @@ def bot_process(app_kind: str, database: str) -> Iterator[tuple[str, int]]:
             child.kill()
 
 
+@functools.cache
+def _cores() -> tuple[int, ...]:
+    """The cores this run may use, read once: before the generator pins itself to one of them, not after."""
+    return tuple(sorted(os.sched_getaffinity(0)))
+
+
 def _pin(pid: int, core: int) -> None:
-    cores = sorted(os.sched_getaffinity(0))
+    cores = _cores()
     if len(cores) > 1:
         os.sched_setaffinity(pid, {cores[core % len(cores)]})
 
@@ -321,7 +328,8 @@ async def concurrent(
     done = 0
     stop_at = time.perf_counter() + seconds
     cpu_before = cpu_seconds(pid) if pid else 0.0
-    ours_before = time.process_time()  # the generator and the connector stand-in: if they run out, the bot is not the limit
+    # The generator and the connector stand-in: if they run out of processor time, the bot is not the limit.
+    ours_before = time.process_time()
 
     async def keep_going(conversation: Conversation) -> None:
         nonlocal done
