@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from benchmarks.connector import ConnectorStandIn
-from bot.app import COMPANION, DELIVERER, ENGINE, create_app
+from bot.app import COMPANION, DELIVERER, EDGE, ENGINE, create_app
 from bot.config import Settings
 from bot.domain import ConversationReference
 from bot.rules.facts import Employment, Hours, Role, Staff, World
@@ -56,6 +56,7 @@ async def measure(
         elapsed = time.perf_counter() - started
         with sessions() as session:
             marked_sent = session.scalar(select(func.count()).where(NudgeRow.sent_at.is_not(None))) or 0
+        await app[EDGE].close()  # the connections its replies went out on
         app[ENGINE].dispose()
     await standin.stop()
     arrived = len(standin.reminders)
