@@ -902,22 +902,22 @@ class OutboxRepository:
             kept = stored(value) if stored else value
             return kept.isoformat() if isinstance(kept, datetime) else str(kept)
 
-        rows = [
-            {
-                "kind": item.obligation_kind,
-                "subject": item.subject,
-                "stage": item.stage,
-                "recipient": item.recipient,
-                "due": moment(item.due),
-                "payload": item.payload,
-            }
-            for item in wanted
-        ]
         statement = text(_ENQUEUE_JSON[dialect.name]).bindparams(bindparam("now", type_=UTCDateTime()))
         new: set[OutboxKey] = set()
-        for start in range(0, len(rows), QUEUE_AT_ONCE):
-            batch = json.dumps(rows[start : start + QUEUE_AT_ONCE])
-            new.update(tuple(row) for row in self.session.execute(statement, {"now": now, "rows": batch}))
+        for start in range(0, len(wanted), QUEUE_AT_ONCE):
+            rows = [
+                {
+                    "kind": item.obligation_kind,
+                    "subject": item.subject,
+                    "stage": item.stage,
+                    "recipient": item.recipient,
+                    "due": moment(item.due),
+                    "payload": item.payload,
+                }
+                for item in wanted[start : start + QUEUE_AT_ONCE]
+            ]
+            inserted = self.session.execute(statement, {"now": now, "rows": json.dumps(rows)})
+            new.update(tuple(row) for row in inserted)
         return new
 
     def existing(self, keys: Sequence[OutboxKey]) -> set[OutboxKey]:
