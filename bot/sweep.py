@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from bot.rules.engine import Obligation, obligations_due
 from bot.rules.nudges import Nudge, held_as, nudges_due
 from bot.rules.profile import Profile
-from bot.storage.repositories import QUEUE_AT_ONCE, OutboxKey, OutboxRepository, Queueing, StaffRepository
+from bot.storage.repositories import OutboxRepository, Queueing, StaffRepository
 from bot.storage.world import load_facts
 from bot.urgent import UrgentDesk
 
@@ -67,13 +67,9 @@ def _sweep(session: Session, profile: Profile, now: datetime, dry_run: bool) -> 
     if dry_run:
         return [n for n, _ in fresh]
     duties = {(o.kind.value, o.subject): o for o in obligations}
-    queued: set[OutboxKey] = set()
-    for start in range(0, len(fresh), QUEUE_AT_ONCE):  # each batch's messages are built, queued and let go together
-        queueing = [
-            Queueing(*key, n.due, _payload(n, names, profile, duties.get((n.kind, n.subject))))
-            for n, key in fresh[start : start + QUEUE_AT_ONCE]
-        ]
-        queued |= outbox.enqueue_many(queueing, now)
+    # Built as the outbox reads them, a batch at a time: each batch's messages are queued and let go together.
+    queueing = (Queueing(*key, n.due, _payload(n, names, profile, duties.get((n.kind, n.subject)))) for n, key in fresh)
+    queued = outbox.enqueue_many(queueing, now)
     return [n for n, key in fresh if key in queued]
 
 

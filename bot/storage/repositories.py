@@ -3,9 +3,10 @@ the caller commits. Rows go in and out as domain dataclasses."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, TypeVar, cast
@@ -884,15 +885,11 @@ class OutboxRepository:
         new_id = self.session.execute(statement).scalar()
         return int(new_id) if new_id is not None else None
 
-    def enqueue_many(self, items: Sequence[Queueing], now: datetime) -> set[OutboxKey]:
-        """Queue each nudge not already queued or sent, in one or a few statements however many there are; the
+    def enqueue_many(self, items: Iterable[Queueing], now: datetime) -> set[OutboxKey]:
+        """Queue each nudge not already queued or sent, QUEUE_AT_ONCE to a statement however many there are; the
         keys of those that were new. (The outbox's unique key keeps out what is there, and RETURNING says which
-        went in.)"""
-        wanted = list(
-            {(item.obligation_kind, item.subject, item.stage, item.recipient): item for item in items}.values()
-        )
-        if not wanted:
-            return set()
+        went in.) `items` is read a batch at a time, so a caller can build each message only as it is needed; a
+        nudge named twice is queued once, as first named."""
         # A JSON document of rows in each statement: thousands of rows as VALUES lists, or as arrays of text, cost
         # the driver more to prepare than the database to insert.
         dialect = self.session.get_bind().dialect
@@ -903,21 +900,28 @@ class OutboxRepository:
             return kept.isoformat() if isinstance(kept, datetime) else str(kept)
 
         statement = text(_ENQUEUE_JSON[dialect.name]).bindparams(bindparam("now", type_=UTCDateTime()))
+        seen: set[OutboxKey] = set()
         new: set[OutboxKey] = set()
-        for start in range(0, len(wanted), QUEUE_AT_ONCE):
-            rows = [
-                {
-                    "kind": item.obligation_kind,
-                    "subject": item.subject,
-                    "stage": item.stage,
-                    "recipient": item.recipient,
-                    "due": moment(item.due),
-                    "payload": item.payload,
-                }
-                for item in wanted[start : start + QUEUE_AT_ONCE]
-            ]
-            inserted = self.session.execute(statement, {"now": now, "rows": json.dumps(rows)})
-            new.update(tuple(row) for row in inserted)
+        waiting = iter(items)
+        while batch := list(itertools.islice(waiting, QUEUE_AT_ONCE)):
+            rows = []
+            for item in batch:
+                key = (item.obligation_kind, item.subject, item.stage, item.recipient)
+                if key not in seen:
+                    seen.add(key)
+                    rows.append(
+                        {
+                            "kind": item.obligation_kind,
+                            "subject": item.subject,
+                            "stage": item.stage,
+                            "recipient": item.recipient,
+                            "due": moment(item.due),
+                            "payload": item.payload,
+                        }
+                    )
+            if rows:
+                inserted = self.session.execute(statement, {"now": now, "rows": json.dumps(rows)})
+                new.update(tuple(row) for row in inserted)
         return new
 
     def existing(self, keys: Sequence[OutboxKey]) -> set[OutboxKey]:

@@ -1,4 +1,4 @@
-"""A sweep queues its reminders in batches (bot.sweep, OutboxRepository.enqueue_many): batches change nothing
+"""A sweep queues its reminders in batches (OutboxRepository.enqueue_many, fed by bot.sweep): batches change nothing
 but how many statements it takes, on a real SQLite file and a real PostgreSQL database."""
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ def test_a_sweep_in_batches_of_two_queues_just_what_it_would_in_one(
     db.commit()
     planned = sweep(db, profile, NOW, dry_run=True)
     assert len(planned) > 2  # more than one batch
-    monkeypatch.setattr("bot.sweep.QUEUE_AT_ONCE", 2)
     monkeypatch.setattr("bot.storage.repositories.QUEUE_AT_ONCE", 2)
     queued = sweep(db, profile, NOW)
     db.commit()
