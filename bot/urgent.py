@@ -109,9 +109,14 @@ def payload(session: Session, profile: Profile, request: UrgentRequestDetail, **
         "requested_at": request.requested_at.isoformat(),
         "deadline": deadline(profile, request.requested_at).isoformat(),
         "arranged_for": request.arranged_for.isoformat() if request.arranged_for else "",
-        "leave_out": [staff for staff in (request.requester, request.handler) if staff],
+        "leave_out": involved(request),
         **extra,
     }
+
+
+def involved(request: UrgentRequestDetail) -> list[str]:
+    """Who the request is about already: the person who asked and whoever has it."""
+    return [staff for staff in (request.requester, request.handler) if staff]
 
 
 def takers(session: Session) -> list[tuple[str, str]]:
@@ -210,8 +215,7 @@ class UrgentDesk:
         request, refusal = self._open_for(session, person, request_id, "pass", now)
         if request is None:
             return Reply(refusal)
-        leave_out = [staff for staff in (request.requester, request.handler) if staff]
-        choices = {staff_id for staff_id, _ in others(takers(session), leave_out)} - {person}
+        choices = {staff_id for staff_id, _ in others(takers(session), involved(request))} - {person}
         if not isinstance(to, str) or to not in choices:
             return Reply("Please choose who should take it from the list. Nothing was changed.")
         reason = str(why or "").strip()
@@ -279,7 +283,7 @@ class UrgentDesk:
             replace(request, handler=handlers[request.requester]) if request.handler is None else request
             for request in requests
         ]
-        held = people.load({staff for request in requests for staff in (request.requester, request.handler) if staff})
+        held = people.load({staff for request in requests for staff in involved(request)})
         chasing: list[tuple[UrgentRequestDetail, str, list[str]]] = []
         for request in requests:
             manager = people.line_manager_of(request.handler) or people.line_manager_of(request.requester)

@@ -55,6 +55,11 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def on_postgresql(session: Session) -> bool:
+    """Whether this session's database is PostgreSQL (else SQLite), for the few statements written for each."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions bound to `engine` that keep loaded rows usable after commit."""
     return sessionmaker(engine, expire_on_commit=False)

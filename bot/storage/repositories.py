@@ -35,6 +35,7 @@ from bot.domain import (
     UrgentRequestDetail,
 )
 from bot.rules.facts import Case, Staff
+from bot.storage.db import on_postgresql
 from bot.storage.models import (
     ActionRow,
     AgreementRow,
@@ -939,7 +940,7 @@ class OutboxRepository:
 
     def _insert(self) -> Any:
         # Into the table itself, not through the mapped class: thousands of reminders go in as plain rows.
-        dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
+        dialect = postgresql if on_postgresql(self.session) else sqlite
         return dialect.insert(cast(Table, NudgeRow.__table__))
 
     def claim(
@@ -968,7 +969,7 @@ class OutboxRepository:
             query = query.where(NudgeRow.id.in_(list(only)))
         if skip:
             query = query.where(NudgeRow.id.not_in(list(skip)))
-        if self.session.get_bind().dialect.name == "postgresql":
+        if on_postgresql(self.session):
             query = query.with_for_update(skip_locked=True)
         rows = list(self.session.scalars(query))
         for row in rows:

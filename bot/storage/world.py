@@ -52,6 +52,7 @@ from bot.rules.facts import (
 )
 from bot.rules.facts import Session as HeldSession
 from bot.rules.profile import ObligationKind, Profile
+from bot.storage.db import on_postgresql
 from bot.storage.models import (
     AgreementRow,
     Base,
@@ -195,26 +196,24 @@ def _latest_of_each_person(session: Session, now: datetime, depth: int) -> Any:
     Each is found by walking the index on (supervisee, kind, held at, id) back from `now`, a few steps for each
     person and kind however long the history, instead of ranking every session ever held."""
     kinds = union_all(*(select(literal(kind.value).label("kind")) for kind in SessionKind)).subquery("kinds")
-    mine = and_(SessionRow.supervisee_id == StaffRow.id, SessionRow.kind == kinds.c.kind, *_HELD)
-    if session.get_bind().dialect.name == "postgresql":
-        newest = (
-            select(*_SESSION_COLUMNS)
-            .where(mine, SessionRow.held_at <= now)
+
+    def newest(*columns: Any) -> Any:
+        return (
+            select(*columns)
+            .where(SessionRow.supervisee_id == StaffRow.id, SessionRow.kind == kinds.c.kind, *_HELD)
+            .where(SessionRow.held_at <= now)
             .order_by(SessionRow.held_at.desc(), SessionRow.id.desc())
             .limit(depth)
-            .lateral("newest")
         )
-        return select(*newest.c).select_from(StaffRow).join(kinds, true()).join(newest, true())
+
+    people_and_kinds = select().select_from(StaffRow).join(kinds, true())
+    if on_postgresql(session):
+        found = newest(*_SESSION_COLUMNS).lateral("newest")
+        return people_and_kinds.add_columns(*found.c).join(found, true())
     # SQLite has no LATERAL; it runs a correlated IN list once for each person and kind, then reads those by id.
     picked = aliased(SessionRow, name="picked")
-    newest_ids = (
-        select(SessionRow.id)
-        .where(mine, SessionRow.held_at <= now)
-        .order_by(SessionRow.held_at.desc(), SessionRow.id.desc())
-        .limit(depth)
-    )
     columns = [getattr(picked, column.key) for column in _SESSION_COLUMNS]
-    return select(*columns).select_from(StaffRow).join(kinds, true()).join(picked, picked.id.in_(newest_ids))
+    return people_and_kinds.add_columns(*columns).join(picked, picked.id.in_(newest(SessionRow.id)))
 
 
 def _discussions(
@@ -244,7 +243,7 @@ def _discussions(
     counted = [{kind.value for kind in kinds} for kinds in counted_kinds]
     earlier = [case.id for case in open_cases if any(not kinds & kinds_lately[case.id] for kinds in counted)]
     everything = held.subquery()
-    if earlier and session.get_bind().dialect.name == "postgresql":  # one array, however many: one look
+    if earlier and on_postgresql(session):  # one array, however many: one look
         look(everything, links.c.case_id == any_(bindparam("earlier", earlier, type_=ARRAY(String))))
         return
     for start in range(0, len(earlier), MANY):  # each look walks every session: as few looks as can be
@@ -579,7 +578,7 @@ def import_world(session: Session, world: World, calendar: Calendar | None = Non
         new_requests[request.id] = values
     session.flush()
     _insert(session, UrgentRequestRow, list(new_requests.values()))
-    if session.get_bind().dialect.name == "postgresql":
+    if on_postgresql(session):
         # PostgreSQL plans from statistics it gathers in the background, some time after rows arrive; until then
         # it guesses, and after a council's import it guessed a bitmap scan and a sort for every person in the
         # sweep (0.43 s at ten times Birmingham's size, 0.26 s with statistics). Gathered now, as its manual
