@@ -408,7 +408,7 @@ def _read(model: type[Model], data: Any) -> Model:
 
 
 def _value(value: Any, kind: str, inner: Any) -> Any:
-    if kind == "str" or kind == "bool" or kind == "int":
+    if kind in _BASIC:
         if type(value) is not inner:
             raise _Unusual
         return value
