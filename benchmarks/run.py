@@ -13,8 +13,6 @@ import json
 import os
 import platform
 import sqlite3
-import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -102,15 +100,17 @@ def run(quick: bool) -> dict[str, Any]:
     figures["turn_p99_at_100_per_second_ms"] = details["turns"]["p99_at_100_per_second_ms"]
     figures["memory_resident_mb"] = details["turns"]["resident_mb"]
 
-    details["sweep"] = []
+    # The growth figure compares the sweep at the size with ten times it; a quick run compares a tenth of the size
+    # with a hundredth, so it never builds the full council.
+    small, large = (scale / 10, scale) if quick else (scale, scale * 10)
+    details["sweep"] = sweep.measure(("sqlite", "postgresql"), (small, large))
     for kind in ("sqlite", "postgresql"):
-        # The growth figure compares the sweep at the size with ten times it; a quick run compares a tenth of
-        # the size with a hundredth, so it never builds the full council.
-        small = _sweep_apart(kind, scale / 10 if quick else scale)
-        large = _sweep_apart(kind, scale if quick else scale * 10)
-        details["sweep"] += [small, large]
-        at_size = max(small["first_sweep_seconds"], small["steady_sweep_seconds"])
-        at_ten = max(large["first_sweep_seconds"], large["steady_sweep_seconds"])
+        at_size, at_ten = (
+            max(measured["first_sweep_seconds"], measured["steady_sweep_seconds"])
+            for size in (small, large)
+            for measured in details["sweep"]
+            if measured["database"] == kind and measured["scale"] == size
+        )
         figures[f"sweep_{kind}_1x_seconds"] = at_ten if quick else at_size
         figures[f"sweep_{kind}_growth_at_10x"] = round(at_ten / at_size, 2)
 
@@ -130,15 +130,6 @@ def run(quick: bool) -> dict[str, Any]:
         },
         "details": details,
     }
-
-
-def _sweep_apart(kind: str, scale: float) -> dict[str, Any]:
-    """One sweep measurement in a process of its own, so none runs in the memory another left behind (straight
-    after the SQLite sweep at ten times the size, the PostgreSQL one at the size ran 10 to 15% slower)."""
-    command = [sys.executable, "-m", "benchmarks.sweep", "--scale", str(scale), "--times", "1", "--databases", kind]
-    finished = subprocess.run(command, capture_output=True, text=True, check=True, cwd=Path(__file__).parents[1])
-    [measured] = json.loads(finished.stdout)
-    return dict(measured)
 
 
 def table(results: dict[str, Any]) -> str:

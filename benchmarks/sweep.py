@@ -1,8 +1,10 @@
 """The due sweep over a whole council's store, on SQLite and on PostgreSQL: `python -m benchmarks.sweep`.
 
-Builds the council (benchmarks/council.py) in a fresh database, then times one full sweep (every
-duty worked out, every reminder due queued) and a second, steady one (nothing new to queue), at
-the given scale and ten times it.
+Builds the council (benchmarks/council.py) once for each database and size, then times one full
+sweep (every duty worked out, every reminder due queued) and a second, steady one (nothing new to
+queue) on a fresh copy of it, several times over. Each measurement runs in a process of its own on
+its own copy, and the sizes take turns, so a slow spell on the machine falls on both sizes rather
+than on one; the figures are the medians.
 """
 
 from __future__ import annotations
@@ -10,14 +12,22 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
+import itertools
 import json
 import os
+import shutil
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
-from collections.abc import Iterator
+import uuid
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import create_engine, make_url, text
 
 from benchmarks.council import council
 from bot.rules.profile import load_profile
@@ -27,52 +37,46 @@ from bot.sweep import sweep
 
 NOW = datetime(2026, 11, 25, 10, 30, tzinfo=UTC)  # a Wednesday morning, inside working hours
 POSTGRES = os.environ.get("DATABASE_TEST_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+POLICY = "devon"
+REPEATS = 3  # measurements of each database and size; the figures are their medians
+ROOT = Path(__file__).resolve().parents[1]
 
 
-@contextlib.contextmanager
-def database(kind: str) -> Iterator[str]:
-    """A fresh, migrated database of this kind, removed afterwards."""
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory() as folder:
-            url = f"sqlite:///{Path(folder) / 'council.db'}"
-            migrate(url)
-            yield url
-        return
-    with scratch_postgres(POSTGRES, "companion_bench") as url:
-        yield url
-
-
-def measure(kind: str, scale: float, policy: str = "devon") -> dict[str, Any]:
-    """Seconds to load the council, to sweep it the first time, and to sweep it again."""
-    profile = load_profile(policy)
+def build(url: str, scale: float) -> dict[str, Any]:
+    """Load the council at `scale` into the migrated, empty database at `url`: its size, and the seconds taken."""
+    profile = load_profile(POLICY)
     world = council(NOW, scale)
     size = {"staff": len(world.staff), "cases": len(world.cases), "sessions": len(world.sessions)}
-    with database(kind) as url:
-        engine = create_engine_for(url)
-        sessions = session_factory(engine)
+    engine = create_engine_for(url)
+    started = time.perf_counter()
+    with session_factory(engine)() as session:
+        import_world(session, world, profile.calendar)
+        session.commit()
+    loaded = time.perf_counter() - started
+    engine.dispose()
+    return {**size, "load_seconds": round(loaded, 2)}
+
+
+def time_sweeps(url: str) -> dict[str, Any]:
+    """Seconds for the first sweep of the council at `url` and for a second, steady one, and what each queued."""
+    profile = load_profile(POLICY)
+    engine = create_engine_for(url)
+    sessions = session_factory(engine)
+    # Connected, and the store read once (a dry run, which queues nothing), before the clock starts: a running bot
+    # sweeps every few minutes, so its database has the council in memory; a fresh copy has none of it.
+    with sessions() as session:
+        sweep(session, profile, NOW, dry_run=True)
+    gc.collect()
+    timings, queued = [], []
+    for _ in range(2):
         started = time.perf_counter()
         with sessions() as session:
-            import_world(session, world, profile.calendar)
+            found = sweep(session, profile, NOW)
             session.commit()
-        loaded = time.perf_counter() - started
-        # The generated council is in the store now: a running bot never holds one in memory beside its sweep.
-        del world
-        gc.collect()
-        timings = []
-        queued = []
-        for _ in range(2):
-            started = time.perf_counter()
-            with sessions() as session:
-                found = sweep(session, profile, NOW)
-                session.commit()
-            timings.append(time.perf_counter() - started)
-            queued.append(len(found))
-        engine.dispose()
+        timings.append(time.perf_counter() - started)
+        queued.append(len(found))
+    engine.dispose()
     return {
-        "database": kind,
-        "scale": scale,
-        **size,
-        "load_seconds": round(loaded, 2),
         "first_sweep_seconds": round(timings[0], 3),
         "steady_sweep_seconds": round(timings[1], 3),
         "queued_first": queued[0],
@@ -80,18 +84,103 @@ def measure(kind: str, scale: float, policy: str = "devon") -> dict[str, Any]:
     }
 
 
+@contextlib.contextmanager
+def built(kind: str, scale: float, folder: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The council at `scale` built once in a database of this kind (in a process of its own, so the sweeps never
+    run in the memory it took), and what `build` said; the database is removed afterwards."""
+    if kind == "sqlite":
+        path = folder / f"council-{scale:g}.db"
+        url = f"sqlite:///{path}"
+        migrate(url)
+        yield url, _apart("build", url, scale)
+        return
+    with scratch_postgres(POSTGRES, "companion_bench") as url:
+        yield url, _apart("build", url, scale)
+
+
+@contextlib.contextmanager
+def copy_of(url: str, folder: Path) -> Iterator[str]:
+    """A fresh copy of the built database at `url`, removed afterwards: each sweep starts from the same store."""
+    if url.startswith("sqlite"):
+        original = Path(make_url(url).database or "")
+        copy = folder / f"copy-{uuid.uuid4().hex[:8]}.db"
+        shutil.copyfile(original, copy)
+        try:
+            yield f"sqlite:///{copy}"
+        finally:
+            for leftover in folder.glob(f"{copy.name}*"):
+                leftover.unlink()
+        return
+    template = make_url(url)
+    name = f"{template.database}_copy"
+    admin = create_engine(template.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template.database}"'))
+        try:
+            yield template.set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+def measure(kinds: Sequence[str], scales: Sequence[float], repeats: int = REPEATS) -> list[dict[str, Any]]:
+    """For each database and size: its size, the load time, every measurement, and the medians of them."""
+    with tempfile.TemporaryDirectory() as name, contextlib.ExitStack() as stack:
+        folder = Path(name)
+        councils = {key: stack.enter_context(built(*key, folder)) for key in itertools.product(kinds, scales)}
+        runs: dict[tuple[str, float], list[dict[str, Any]]] = {key: [] for key in councils}
+        for _ in range(repeats):
+            for key, (url, _size) in councils.items():  # the sizes take turns
+                with copy_of(url, folder) as copy:
+                    runs[key].append(_apart("sweep", copy))
+    return [
+        {
+            "database": kind,
+            "scale": scale,
+            **size,
+            "first_sweep_seconds": _median(runs[(kind, scale)], "first_sweep_seconds"),
+            "steady_sweep_seconds": _median(runs[(kind, scale)], "steady_sweep_seconds"),
+            "queued_first": runs[(kind, scale)][0]["queued_first"],
+            "queued_again": runs[(kind, scale)][0]["queued_again"],
+            "runs": runs[(kind, scale)],
+        }
+        for (kind, scale), (_url, size) in councils.items()
+    ]
+
+
+def _median(runs: Sequence[dict[str, Any]], key: str) -> float:
+    return round(statistics.median(run[key] for run in runs), 3)
+
+
+def _apart(step: str, url: str, scale: float | None = None) -> dict[str, Any]:
+    """Run `build` or `time_sweeps` in a process of its own and return what it printed."""
+    command = [sys.executable, "-m", "benchmarks.sweep", "--step", step, "--url", url]
+    if scale is not None:
+        command += ["--scale", str(scale)]
+    finished = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT)
+    return dict(json.loads(finished.stdout))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--times", default="1,10", help="the sizes to run, as multiples of --scale")
+    parser.add_argument("--repeats", type=int, default=REPEATS)
+    parser.add_argument("--step", choices=("build", "sweep"), help=argparse.SUPPRESS)  # one step, in a child
+    parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    results = [
-        measure(kind, args.scale * float(times))
-        for kind in args.databases.split(",")
-        for times in args.times.split(",")
-    ]
-    print(json.dumps(results, indent=2))
+    if args.step == "build":
+        print(json.dumps(build(args.url, args.scale)))
+        return
+    if args.step == "sweep":
+        print(json.dumps(time_sweeps(args.url)))
+        return
+    scales = [args.scale * float(times) for times in args.times.split(",")]
+    print(json.dumps(measure(args.databases.split(","), scales, args.repeats), indent=2))
 
 
 if __name__ == "__main__":
