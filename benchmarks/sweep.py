@@ -57,31 +57,30 @@ def build(url: str, scale: float) -> dict[str, Any]:
     return {**size, "load_seconds": round(loaded, 2)}
 
 
-def time_sweeps(url: str) -> dict[str, Any]:
-    """Seconds for the first sweep of the council at `url` and for a second, steady one, and what each queued."""
+def time_sweeps(url: str, sweeps: int = 2, *, warm: bool = True) -> dict[str, Any]:
+    """Seconds for each of `sweeps` sweeps of the council at `url` in turn (the first queues what is due, the next
+    finds nothing new), and how many reminders each queued."""
     profile = load_profile(POLICY)
     engine = create_engine_for(url)
     sessions = session_factory(engine)
-    # Connected, and the store read once (a dry run, which queues nothing), before the clock starts: a running bot
-    # sweeps every few minutes, so its database has the council in memory; a fresh copy has none of it.
     with sessions() as session:
-        sweep(session, profile, NOW, dry_run=True)
+        if warm:
+            # The store read once (a dry run, which queues nothing) before the clock starts: a running bot sweeps
+            # every few minutes, so its database has the council in memory; a fresh copy has none of it.
+            sweep(session, profile, NOW, dry_run=True)
+        else:
+            session.execute(text("SELECT 1"))
     gc.collect()
     timings, queued = [], []
-    for _ in range(2):
+    for _ in range(sweeps):
         started = time.perf_counter()
         with sessions() as session:
             found = sweep(session, profile, NOW)
             session.commit()
-        timings.append(time.perf_counter() - started)
+        timings.append(round(time.perf_counter() - started, 3))
         queued.append(len(found))
     engine.dispose()
-    return {
-        "first_sweep_seconds": round(timings[0], 3),
-        "steady_sweep_seconds": round(timings[1], 3),
-        "queued_first": queued[0],
-        "queued_again": queued[1],
-    }
+    return {"seconds": timings, "queued": queued}
 
 
 @contextlib.contextmanager
@@ -141,18 +140,19 @@ def measure(kinds: Sequence[str], scales: Sequence[float], repeats: int = REPEAT
             "database": kind,
             "scale": scale,
             **size,
-            "first_sweep_seconds": _median(runs[(kind, scale)], "first_sweep_seconds"),
-            "steady_sweep_seconds": _median(runs[(kind, scale)], "steady_sweep_seconds"),
-            "queued_first": runs[(kind, scale)][0]["queued_first"],
-            "queued_again": runs[(kind, scale)][0]["queued_again"],
+            "first_sweep_seconds": _median(runs[(kind, scale)], 0),
+            "steady_sweep_seconds": _median(runs[(kind, scale)], 1),
+            "queued_first": runs[(kind, scale)][0]["queued"][0],
+            "queued_again": runs[(kind, scale)][0]["queued"][1],
             "runs": runs[(kind, scale)],
         }
         for (kind, scale), (_url, size) in councils.items()
     ]
 
 
-def _median(runs: Sequence[dict[str, Any]], key: str) -> float:
-    return round(statistics.median(run[key] for run in runs), 3)
+def _median(runs: Sequence[dict[str, Any]], sweep: int) -> float:
+    """The median time of the first (0) or the steady (1) sweep across the runs."""
+    return round(statistics.median(run["seconds"][sweep] for run in runs), 3)
 
 
 def _apart(step: str, url: str, scale: float | None = None) -> dict[str, Any]:
@@ -172,12 +172,14 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=REPEATS)
     parser.add_argument("--step", choices=("build", "sweep"), help=argparse.SUPPRESS)  # one step, in a child
     parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--sweeps", type=int, default=2, help=argparse.SUPPRESS)
+    parser.add_argument("--cold", action="store_true", help=argparse.SUPPRESS)  # no dry run first
     args = parser.parse_args()
     if args.step == "build":
         print(json.dumps(build(args.url, args.scale)))
         return
     if args.step == "sweep":
-        print(json.dumps(time_sweeps(args.url)))
+        print(json.dumps(time_sweeps(args.url, args.sweeps, warm=not args.cold)))
         return
     scales = [args.scale * float(times) for times in args.times.split(",")]
     print(json.dumps(measure(args.databases.split(","), scales, args.repeats), indent=2))
