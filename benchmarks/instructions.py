@@ -15,13 +15,12 @@ import argparse
 import json
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from benchmarks.sweep import ROOT, built, copy_of
+from benchmarks.sweep import built, copy_of, run_child
 
 LAST_LEVEL = "--LL=33554432,16,64"  # 32 MB, 16 ways, 64-byte lines
 COUNTS = {"instructions": "I   refs", "first_level_misses": "D1  misses", "last_level_misses": "LLd misses"}
@@ -32,12 +31,12 @@ def count(url: str, sweeps: int) -> dict[str, int]:
     child = [sys.executable, "-m", "benchmarks.sweep", "--step", "sweep", "--url", url, "--sweeps", str(sweeps)]
     child.append("--cold")  # no dry run first: it would be counted in both, and take valgrind minutes more
     command = ["valgrind", "--tool=cachegrind", "--cache-sim=yes", LAST_LEVEL, "--cachegrind-out-file=/dev/null"]
-    finished = subprocess.run([*command, *child], capture_output=True, text=True, check=True, cwd=ROOT)
+    said = run_child([*command, *child]).stderr
     found = {}
     for name, label in COUNTS.items():
-        line = re.search(rf"^==\d+== {re.escape(label)}:\s+([\d,]+)", finished.stderr, re.MULTILINE)
+        line = re.search(rf"^==\d+== {re.escape(label)}:\s+([\d,]+)", said, re.MULTILINE)
         if line is None:
-            raise RuntimeError(f"cachegrind said nothing of {label!r}:\n{finished.stderr[-2000:]}")
+            raise RuntimeError(f"cachegrind said nothing of {label!r}:\n{said[-2000:]}")
         found[name] = int(line.group(1).replace(",", ""))
     return found
 

@@ -150,9 +150,9 @@ def measure(kinds: Sequence[str], scales: Sequence[float], repeats: int = REPEAT
     ]
 
 
-def _median(runs: Sequence[dict[str, Any]], sweep: int) -> float:
+def _median(runs: Sequence[dict[str, Any]], which: int) -> float:
     """The median time of the first (0) or the steady (1) sweep across the runs."""
-    return round(statistics.median(run["seconds"][sweep] for run in runs), 3)
+    return round(statistics.median(run["seconds"][which] for run in runs), 3)
 
 
 def _apart(step: str, url: str, scale: float | None = None) -> dict[str, Any]:
@@ -160,8 +160,15 @@ def _apart(step: str, url: str, scale: float | None = None) -> dict[str, Any]:
     command = [sys.executable, "-m", "benchmarks.sweep", "--step", step, "--url", url]
     if scale is not None:
         command += ["--scale", str(scale)]
-    finished = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT)
-    return dict(json.loads(finished.stdout))
+    return dict(json.loads(run_child(command).stdout))
+
+
+def run_child(command: Sequence[str]) -> subprocess.CompletedProcess[str]:
+    """Run `command` from the project's folder, with what it prints kept; if it fails, the error says why."""
+    finished = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+    if finished.returncode != 0:
+        raise RuntimeError(f"{' '.join(command[:4])} ... failed ({finished.returncode}):\n{finished.stderr[-3000:]}")
+    return finished
 
 
 def main() -> None:
