@@ -15,19 +15,19 @@ import gc
 import itertools
 import json
 import os
-import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import make_url, text
 
 from benchmarks.council import council
 from bot.rules.profile import load_profile
@@ -91,42 +91,35 @@ def built(kind: str, scale: float, folder: Path) -> Iterator[tuple[str, dict[str
         path = folder / f"council-{scale:g}.db"
         url = f"sqlite:///{path}"
         migrate(url)
-        yield url, _apart("build", url, scale)
+        yield url, _apart("build", url, "--scale", str(scale))
         return
     with scratch_postgres(POSTGRES, "companion_bench") as url:
-        yield url, _apart("build", url, scale)
+        yield url, _apart("build", url, "--scale", str(scale))
 
 
 @contextlib.contextmanager
 def copy_of(url: str, folder: Path) -> Iterator[str]:
     """A fresh copy of the built database at `url`, removed afterwards: each sweep starts from the same store."""
-    if url.startswith("sqlite"):
-        original = Path(make_url(url).database or "")
-        copy = folder / f"copy-{uuid.uuid4().hex[:8]}.db"
-        shutil.copyfile(original, copy)
-        try:
-            yield f"sqlite:///{copy}"
-        finally:
-            for leftover in folder.glob(f"{copy.name}*"):
-                leftover.unlink()
+    if not url.startswith("sqlite"):
+        with scratch_postgres(POSTGRES, "companion_bench_copy", template=make_url(url).database) as copy:
+            yield copy
         return
-    template = make_url(url)
-    name = f"{template.database}_copy"
-    admin = create_engine(template.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    copy = folder / f"copy-{uuid.uuid4().hex[:8]}.db"
+    # SQLite's own backup, not a file copy: it reads the database as a connection sees it, write-ahead log and all.
+    source, target = sqlite3.connect(make_url(url).database or ""), sqlite3.connect(copy)
+    with contextlib.closing(source), contextlib.closing(target):
+        source.backup(target)
     try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template.database}"'))
-        try:
-            yield template.set(database=name).render_as_string(hide_password=False)
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        yield f"sqlite:///{copy}"
     finally:
-        admin.dispose()
+        for leftover in folder.glob(f"{copy.name}*"):
+            leftover.unlink()
 
 
 def measure(kinds: Sequence[str], scales: Sequence[float], repeats: int = REPEATS) -> list[dict[str, Any]]:
     """For each database and size: its size, the load time, every measurement, and the medians of them."""
+    if repeats < 1 or len(set(scales)) != len(scales):
+        raise ValueError("at least one measurement of each size, and each size once")
     with tempfile.TemporaryDirectory() as name, contextlib.ExitStack() as stack:
         folder = Path(name)
         councils = {key: stack.enter_context(built(*key, folder)) for key in itertools.product(kinds, scales)}
@@ -135,39 +128,55 @@ def measure(kinds: Sequence[str], scales: Sequence[float], repeats: int = REPEAT
             for key, (url, _size) in councils.items():  # the sizes take turns
                 with copy_of(url, folder) as copy:
                     runs[key].append(_apart("sweep", copy))
-    return [
-        {
-            "database": kind,
-            "scale": scale,
-            **size,
-            "first_sweep_seconds": _median(runs[(kind, scale)], 0),
-            "steady_sweep_seconds": _median(runs[(kind, scale)], 1),
-            "queued_first": runs[(kind, scale)][0]["queued"][0],
-            "queued_again": runs[(kind, scale)][0]["queued"][1],
-            "runs": runs[(kind, scale)],
-        }
-        for (kind, scale), (_url, size) in councils.items()
-    ]
+    measured = []
+    for (kind, scale), (_url, size) in councils.items():
+        queued = {tuple(run["queued"]) for run in runs[(kind, scale)]}
+        if len(queued) != 1 or next(iter(queued))[1] != 0:  # every copy the same store, and a second sweep idle
+            raise RuntimeError(f"{kind} at {scale}: the sweeps queued {sorted(queued)} across the runs")
+        first, again = next(iter(queued))
+        measured.append(
+            {
+                "database": kind,
+                "scale": scale,
+                **size,
+                "first_sweep_seconds": _median(run["seconds"][0] for run in runs[(kind, scale)]),
+                "steady_sweep_seconds": _median(run["seconds"][1] for run in runs[(kind, scale)]),
+                "slower_sweep_seconds": _median(max(run["seconds"]) for run in runs[(kind, scale)]),
+                "queued_first": first,
+                "queued_again": again,
+                "runs": runs[(kind, scale)],
+            }
+        )
+    return measured
 
 
-def _median(runs: Sequence[dict[str, Any]], which: int) -> float:
-    """The median time of the first (0) or the steady (1) sweep across the runs."""
-    return round(statistics.median(run["seconds"][which] for run in runs), 3)
+def growth(measured: Sequence[dict[str, Any]], kind: str, small: float, large: float) -> float:
+    """How many times as long the larger size's sweep took as the smaller's (the slower of first and steady in each
+    run), as the median of the runs taken in turn, so that each pair shared whatever the machine was doing."""
+    by_size = {m["scale"]: m["runs"] for m in measured if m["database"] == kind}
+    pairs = zip(by_size[small], by_size[large], strict=True)
+    return _median((max(big["seconds"]) / max(little["seconds"]) for little, big in pairs), places=2)
 
 
-def _apart(step: str, url: str, scale: float | None = None) -> dict[str, Any]:
-    """Run `build` or `time_sweeps` in a process of its own and return what it printed."""
-    command = [sys.executable, "-m", "benchmarks.sweep", "--step", step, "--url", url]
-    if scale is not None:
-        command += ["--scale", str(scale)]
-    return dict(json.loads(run_child(command).stdout))
+def _median(values: Iterable[float], places: int = 3) -> float:
+    return round(statistics.median(values), places)
+
+
+def child(step: str, url: str, *options: str) -> list[str]:
+    """The command that runs one step of this benchmark (`build` or `sweep`) in a process of its own."""
+    return [sys.executable, "-m", "benchmarks.sweep", "--step", step, "--url", url, *options]
+
+
+def _apart(step: str, url: str, *options: str) -> dict[str, Any]:
+    """Run one step in a process of its own and return what it printed."""
+    return dict(json.loads(run_child(child(step, url, *options)).stdout))
 
 
 def run_child(command: Sequence[str]) -> subprocess.CompletedProcess[str]:
     """Run `command` from the project's folder, with what it prints kept; if it fails, the error says why."""
     finished = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
     if finished.returncode != 0:
-        raise RuntimeError(f"{' '.join(command[:4])} ... failed ({finished.returncode}):\n{finished.stderr[-3000:]}")
+        raise RuntimeError(f"{' '.join(command)} failed ({finished.returncode}):\n{finished.stderr[-3000:]}")
     return finished
 
 
