@@ -25,7 +25,7 @@ from sqlalchemy import create_engine, text
 
 from benchmarks import delivery, sweep, turns
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = sweep.ROOT
 RESULTS = ROOT / "benchmarks" / "results"
 DOCUMENT = ROOT / "BENCHMARKS.md"
 START, END = "<!-- results: start -->", "<!-- results: end -->"

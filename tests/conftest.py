@@ -16,6 +16,11 @@ from bot.storage.db import migrate, scratch_postgres
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
+def postgres_server() -> str:
+    """The PostgreSQL server the tests make their databases on."""
+    return os.environ.get("DATABASE_TEST_URL") or DEFAULT_POSTGRES
+
+
 def _postgres_unavailable(reason: str) -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(f"PostgreSQL is required in CI: {reason}")
@@ -35,9 +40,7 @@ def postgres_url() -> Iterator[str]:
     """A migrated PostgreSQL database of its own, dropped afterwards."""
     with contextlib.ExitStack() as stack:
         try:
-            url = stack.enter_context(
-                scratch_postgres(os.environ.get("DATABASE_TEST_URL") or DEFAULT_POSTGRES, "companion_test")
-            )
+            url = stack.enter_context(scratch_postgres(postgres_server(), "companion_test"))
         except OperationalError as error:
             _postgres_unavailable(str(error.orig).strip().splitlines()[0] if error.orig else str(error))
         yield url

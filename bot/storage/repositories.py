@@ -89,7 +89,8 @@ class StaffRepository:
     def load(self, staff_ids: Collection[str]) -> list[StaffRow]:
         """Read these people in a query or two: while the caller holds what this returns, `get`, `name_of` and
         `line_manager_of` find them in the session without another (it keeps only rows someone holds)."""
-        ids, rows = sorted(set(staff_ids)), list[StaffRow]()
+        ids = sorted(set(staff_ids))
+        rows: list[StaffRow] = []
         for start in range(0, len(ids), CHUNK):
             rows += self.session.scalars(select(StaffRow).where(StaffRow.id.in_(ids[start : start + CHUNK])))
         return rows

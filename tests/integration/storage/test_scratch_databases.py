@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import os
+from datetime import date
 
-from sqlalchemy import create_engine, make_url, select, text
+from sqlalchemy import create_engine, make_url, select, text, update
 
+from bot.demo import demo_world
 from bot.storage.db import create_engine_for, scratch_postgres, session_factory
 from bot.storage.models import StaffRow
-from tests.conftest import DEFAULT_POSTGRES
+from bot.storage.world import import_world
+from tests.conftest import postgres_server
 
 
 def _names(url: str) -> list[str]:
@@ -32,27 +34,25 @@ def _exists(server: str, name: str) -> bool:
 
 def test_a_copy_holds_what_its_template_held_and_goes_when_done_with(postgres_url: str) -> None:
     engine = create_engine_for(postgres_url)
-    with engine.begin() as connection:
-        connection.execute(
-            text(
-                "INSERT INTO staff (id, name, role, employment, hours, nqsw, start_date)"
-                " VALUES ('p1', 'Practitioner One', 'practitioner', 'permanent', 'full_time', false, '2026-01-05')"
-            )
-        )
+    with session_factory(engine)() as session:
+        import_world(session, demo_world(date(2026, 11, 25)))
+        session.commit()
     engine.dispose()
-    server = os.environ.get("DATABASE_TEST_URL") or DEFAULT_POSTGRES
+    names = _names(postgres_url)
+    assert names  # the template holds people
+    server = postgres_server()
     template = make_url(postgres_url).database
     assert template is not None
 
     with scratch_postgres(server, "companion_test_copy", template=template) as copy:
         name = make_url(copy).database
         assert name is not None and name != template
-        assert _names(copy) == ["Practitioner One"]
+        assert _names(copy) == names
         engine = create_engine_for(copy)
         with engine.begin() as connection:  # the copy is its own: a change there leaves the template as it was
-            connection.execute(text("UPDATE staff SET name = 'Changed'"))
+            connection.execute(update(StaffRow).values(name="Changed"))
         engine.dispose()
-        assert _names(postgres_url) == ["Practitioner One"]
+        assert _names(postgres_url) == names
 
     assert not _exists(server, name)
     assert _exists(server, template)
