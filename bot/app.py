@@ -111,7 +111,7 @@ async def _messages(request: web.Request) -> web.StreamResponse:
     except Exception:  # the reply could not reach Teams; what was sent is already saved
         log.exception("Could not answer an activity from %s", body.get("serviceUrl"))
         return _problem(502, "The message was received, but the reply could not be delivered.")
-    return response or web.Response(status=201)
+    return response
 
 
 def _malformed(body: Any) -> str | None:

@@ -30,7 +30,7 @@ import os
 import ssl
 from collections import OrderedDict
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, NoReturn
 
 import aiohttp
 import requests
@@ -46,6 +46,7 @@ from botframework.connector.auth import (
     ConnectorFactory,
 )
 from msrest import Deserializer, Serializer
+from msrest.exceptions import ClientRequestError
 from msrest.pipeline import Request, Response, SansIOHTTPPolicy
 from msrest.pipeline.async_abc import AsyncHTTPSender, AsyncPipeline
 from msrest.pipeline.universal import RawDeserializer
@@ -151,9 +152,7 @@ class _Signed(SansIOHTTPPolicy[ClientRequest, AsyncClientResponse]):
         self.credentials = credentials
 
     def on_request(self, request: Request[ClientRequest], **kwargs: Any) -> None:
-        if self.credentials is None:
-            return
-        signed = _Headers()
+        signed = _Headers()  # a connector client always has credentials: its configuration refuses to be without
         self.credentials.signed_session(signed)
         headers = request.http_request.headers
         if "Authorization" in signed.headers:
@@ -240,28 +239,17 @@ class _OnTheLoop(AsyncHTTPSender):  # type: ignore[type-arg]
         retries = self.retries
         while True:
             try:
-                answer = await self.owner.http().request(
-                    method,
-                    url,
-                    data=http.data,
-                    headers=http.headers,
-                    timeout=self.timeout,
-                    ssl=self.ssl,
-                    proxy=self.proxy[0],
-                    proxy_auth=self.proxy[1],
-                    allow_redirects=self.redirects > 0,
-                    max_redirects=max(self.redirects, 1),
-                )
+                response = await self._exchange(http)
             except aiohttp.ClientConnectorError as error:  # nothing reached the other end: safe to try again
                 refused = NewConnectionError(None, str(error))  # type: ignore[arg-type]  # as urllib3 would have raised
                 try:
                     retries = retries.increment(method, url, error=refused)
                 except MaxRetryError:
-                    raise error from None
+                    _failed(error)
                 await asyncio.sleep(retries.get_backoff_time())
                 continue
-            async with answer:
-                response = _Answer(http, answer.status, answer.reason, answer.headers, await answer.read())
+            except (TimeoutError, aiohttp.ClientError) as error:  # it may have reached Teams: not sent again
+                _failed(error)
             if not retries.is_retry(method, response.status, "Retry-After" in response.headers):
                 return Response(request, response)
             try:
@@ -270,6 +258,30 @@ class _OnTheLoop(AsyncHTTPSender):  # type: ignore[type-arg]
                 return Response(request, response)
             waited = retries.get_retry_after(response) if retries.respect_retry_after_header else None  # type: ignore[arg-type]
             await asyncio.sleep(retries.get_backoff_time() if waited is None else waited)
+
+    async def _exchange(self, http: ClientRequest) -> _Answer:
+        """One request sent and its whole answer read."""
+        answer = await self.owner.http().request(
+            http.method,
+            http.url,
+            data=http.data,
+            headers=http.headers,
+            timeout=self.timeout,
+            ssl=self.ssl,
+            proxy=self.proxy[0],
+            proxy_auth=self.proxy[1],
+            allow_redirects=self.redirects > 0,
+            max_redirects=max(self.redirects, 1),
+        )
+        async with answer:
+            return _Answer(http, answer.status, answer.reason, answer.headers, await answer.read())
+
+
+def _failed(error: BaseException) -> NoReturn:
+    """Fail as the SDK's own sender fails when a request goes wrong on the way: with msrest's ClientRequestError
+    (naming what went wrong), so that what sends through a kept client, and what catches its errors, sees the
+    same failures it always saw."""
+    raise ClientRequestError(f"Error occurred in request., {type(error).__name__}: {error}", error) from error
 
 
 def _proxy_for(config: Any) -> tuple[str | URL | None, aiohttp.BasicAuth | None]:

@@ -4,6 +4,7 @@ serialized exactly as the SDK's own serializer would, without walking them."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import datetime as dt
 import socket
@@ -29,7 +30,7 @@ from botframework.connector.auth import (
 from botframework.connector.models import ErrorResponseException
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from msrest.exceptions import SerializationError
+from msrest.exceptions import ClientRequestError, SerializationError
 
 from bot.cards import attachment
 from bot.edge import CardsAsTheyAre, ReusingAuthentication, _ReusingFactory, read_activity
@@ -294,6 +295,53 @@ async def test_a_reply_that_could_not_connect_is_tried_again_after_the_sdks_wait
     finally:
         await (await starting).close()
     assert answer.id == "sent-1" and len(stand_in.seen) == 1
+
+
+@contextlib.asynccontextmanager
+async def dropping() -> AsyncIterator[str]:
+    """An address that takes each request and closes the connection without answering, as a failing link does
+    after the message may already have reached Teams."""
+    seen: list[bytes] = []
+
+    async def hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        seen.append(await reader.read(1024))
+        writer.close()
+
+    server = await asyncio.start_server(hang_up, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert seen  # the request did get there
+
+
+def closed_address() -> str:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{probe.getsockname()[1]}/"
+
+
+@pytest.mark.parametrize("where", ["nothing listening", "hung up on"])
+async def test_a_request_that_fails_on_the_way_fails_as_the_sdks_own_client_fails_it(
+    reusing: ReusingAuthentication, where: str
+) -> None:
+    def once(config: Any) -> None:
+        config.retry_policy.retries = 0
+
+    failures = []
+    for which in ("stock", "kept"):
+        async with contextlib.AsyncExitStack() as stack:
+            url = closed_address() if where == "nothing listening" else await stack.enter_async_context(dropping())
+            stock, kept = await both(reusing, Token("app-1", "secret"), url, once)
+            client = stock if which == "stock" else kept
+            with pytest.raises(Exception) as failed:
+                await client.conversations.reply_to_activity("conv-1", "in-1", card_reply())
+            failures.append(failed.value)
+    stock_failure, kept_failure = failures
+    assert type(kept_failure) is type(stock_failure) is ClientRequestError  # what the deliverer and others catch
+    assert str(kept_failure).startswith("Error occurred in request., ")
 
 
 @pytest.mark.parametrize("bypass", [False, True], ids=["through the proxy", "NO_PROXY"])
