@@ -72,15 +72,21 @@ class ReusingAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]
         self._connectors: OrderedDict[tuple[str, str, str], Any] = OrderedDict()
         self._token_clients: OrderedDict[str, Any] = OrderedDict()
         self._http: aiohttp.ClientSession | None = None
+        self._closed = False
 
     def http(self) -> aiohttp.ClientSession:
-        """The one aiohttp session every kept client sends through, opened on first use in the running loop."""
-        if self._http is None or self._http.closed:
+        """The one aiohttp session every kept client sends through, opened on first use in the running loop. Once
+        closed it stays closed: a send still running as the app stops fails, rather than opening connections that
+        nothing would close."""
+        if self._closed:
+            raise RuntimeError("The bot is stopping: its connections to Teams are closed.")
+        if self._http is None:
             self._http = aiohttp.ClientSession()
         return self._http
 
     async def close(self) -> None:
         """Close the connections the kept clients opened (when the app stops)."""
+        self._closed = True
         if self._http is not None:
             await self._http.close()
 

@@ -344,6 +344,18 @@ async def test_a_request_that_fails_on_the_way_fails_as_the_sdks_own_client_fail
     assert str(kept_failure).startswith("Error occurred in request., ")
 
 
+async def test_once_closed_the_kept_clients_open_no_new_connections(teams: tuple[TeamsStandIn, str]) -> None:
+    stand_in, url = teams
+    closing = authentication()
+    _, kept = await both(closing, Token("app-1", "secret"), url)
+    await kept.conversations.reply_to_activity("conv-1", "in-1", card_reply())
+    await closing.close()
+    with pytest.raises(RuntimeError, match="stopping"):
+        await kept.conversations.reply_to_activity("conv-1", "in-1", card_reply())
+    assert closing._http is not None and closing._http.closed  # the one session, still closed
+    assert len(stand_in.seen) == 1
+
+
 @pytest.mark.parametrize("bypass", [False, True], ids=["through the proxy", "NO_PROXY"])
 @pytest.mark.parametrize("which", ["stock", "kept"])
 async def test_a_proxy_in_the_environment_is_used_as_the_sdks_own_client_uses_it(
