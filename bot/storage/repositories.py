@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, TypeVar, cast
 
+from psycopg.errors import UniqueViolation
 from sqlalchemy import Row, Table, and_, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -858,6 +859,10 @@ _ENQUEUE_JSON = {  # new reminders from a JSON array of rows
 }
 
 
+_COPY = (
+    "COPY nudge_outbox (obligation_kind, subject, stage, recipient_id, due, payload, created_at, attempts) FROM STDIN"
+)
+
 # Reminders queued in one statement. On PostgreSQL one statement for 92,000 (a council ten times Birmingham's
 # on its first sweep) took 3.1 s where statements of 5,000 took 2.2 s, ten times what 9,000 take.
 QUEUE_AT_ONCE = 5_000
@@ -922,9 +927,30 @@ class OutboxRepository:
                         }
                     )
             if rows:
-                inserted = self.session.execute(statement, {"now": now, "rows": json.dumps(rows)})
-                new.update(tuple(row) for row in inserted)
+                copied = self._copy(rows, now) if on_postgresql(self.session) else None
+                if copied is None:
+                    inserted = self.session.execute(statement, {"now": now, "rows": json.dumps(rows)})
+                    copied = [tuple(row) for row in inserted]
+                new.update(copied)
         return new
+
+    def _copy(self, rows: list[dict[str, Any]], now: datetime) -> list[OutboxKey] | None:
+        """On PostgreSQL, the rows copied in with COPY, and their keys; None, with nothing copied, if one of them was
+        queued already (by another sweep since the caller looked), for the statement that leaves those out.
+
+        COPY took 0.11 s for a sweep's 9,238 new reminders where the statement took 0.2 to 0.27 s, half of it
+        reading the JSON document. It goes through the session's own connection, inside its transaction."""
+        try:
+            with self.session.begin_nested():  # a savepoint: a refused COPY leaves the transaction as it was
+                driver = self.session.connection().connection.driver_connection
+                assert driver is not None  # the session's connection is open
+                with driver.cursor().copy(_COPY) as copy:
+                    for row in rows:
+                        values = (row["kind"], row["subject"], row["stage"], row["recipient"], row["due"])
+                        copy.write_row((*values, json.dumps(row["payload"]), now, 0))
+        except UniqueViolation:
+            return None
+        return [(row["kind"], row["subject"], row["stage"], row["recipient"]) for row in rows]
 
     def existing(self, keys: Sequence[OutboxKey]) -> set[OutboxKey]:
         """Which of these nudges are already queued or sent."""

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, select, text
+from sqlalchemy import event, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -303,6 +303,32 @@ def test_more_nudges_than_go_in_one_statement_are_all_queued_once(db: Session) -
     assert outbox.count() == many
     payloads = db.scalars(select(NudgeRow.payload).where(NudgeRow.subject == f"S-{many - 1}")).all()
     assert payloads == [{"n": many - 1}]
+
+
+def test_on_postgresql_reminders_are_copied_in_and_one_queued_meanwhile_sends_the_batch_by_the_statement(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """COPY cannot leave out what is queued already: a batch holding such a reminder is undone to its savepoint and
+    queued by the statement instead, and the batches copied before it stay."""
+    engine = create_engine_for(postgres_url)
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    monkeypatch.setattr("bot.storage.repositories.QUEUE_AT_ONCE", 2)
+    with session_factory(engine)() as db:
+        import_world(db, demo_world(TODAY))
+        outbox = OutboxRepository(db)
+        outbox.enqueue("recording", "S-4", "due", "s1", NOW, {}, NOW)  # queued since the caller looked
+        statements.clear()
+        batch = [Queueing("recording", f"S-{n}", "due", "s1", NOW, {"n": n}) for n in range(6)]
+        added = outbox.enqueue_many(batch, NOW)
+        db.commit()
+        assert added == {("recording", f"S-{n}", "due", "s1") for n in (0, 1, 2, 3, 5)}
+        by_statement = [s for s in statements if "INSERT INTO nudge_outbox" in s]
+        assert len(by_statement) == 1  # of three batches, only the one with S-4 in it
+        rows = db.execute(select(NudgeRow.subject, NudgeRow.payload, NudgeRow.due, NudgeRow.created_at)).all()
+        copied = [(f"S-{n}", {"n": n}, NOW, NOW) for n in (0, 1, 2, 3, 5)]
+        assert sorted(rows) == sorted([("S-4", {}, NOW, NOW), *copied])
+    engine.dispose()
 
 
 def test_a_nudge_held_back_until_tomorrow_is_not_claimed_before_then(db: Session) -> None:
