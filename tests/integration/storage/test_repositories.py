@@ -27,7 +27,7 @@ from bot.domain import (
 )
 from bot.rules.facts import Employment, Hours, Role, Staff, World
 from bot.storage.db import MIGRATIONS, create_engine_for, is_reachable, migrate, session_factory
-from bot.storage.models import NudgeRow, RecordRow
+from bot.storage.models import NudgeRow, RecordRow, StaffRow
 from bot.storage.repositories import (
     QUEUE_AT_ONCE,
     ActionRepository,
@@ -318,11 +318,14 @@ def test_on_postgresql_reminders_are_copied_in_and_one_queued_meanwhile_sends_th
         import_world(db, demo_world(TODAY))
         outbox = OutboxRepository(db)
         outbox.enqueue("recording", "S-4", "due", "s1", NOW, {}, NOW)  # queued since the caller looked
+        # someone added in this session and not yet written: COPY, going past the session, must still find them
+        db.add(StaffRow(id="new", name="Nia New", role="practitioner", employment="permanent", hours="full_time",
+                        nqsw=False, start_date=TODAY))  # fmt: skip
         statements.clear()
-        batch = [Queueing("recording", f"S-{n}", "due", "s1", NOW, {"n": n}) for n in range(6)]
+        batch = [Queueing("recording", f"S-{n}", "due", "s1" if n else "new", NOW, {"n": n}) for n in range(6)]
         added = outbox.enqueue_many(batch, NOW)
         db.commit()
-        assert added == {("recording", f"S-{n}", "due", "s1") for n in (0, 1, 2, 3, 5)}
+        assert added == {("recording", f"S-{n}", "due", "s1" if n else "new") for n in (0, 1, 2, 3, 5)}
         by_statement = [s for s in statements if "INSERT INTO nudge_outbox" in s]
         assert len(by_statement) == 1  # of three batches, only the one with S-4 in it
         rows = db.execute(select(NudgeRow.subject, NudgeRow.payload, NudgeRow.due, NudgeRow.created_at)).all()
