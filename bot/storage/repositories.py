@@ -844,9 +844,8 @@ def _outbox_row(item: Queueing, now: datetime, not_before: datetime | None = Non
     }
 
 
-_ENQUEUE_COLUMNS = (
-    "INSERT INTO nudge_outbox (obligation_kind, subject, stage, recipient_id, due, payload, created_at, attempts)"
-)
+_OUTBOX_COLUMNS = "nudge_outbox (obligation_kind, subject, stage, recipient_id, due, payload, created_at, attempts)"
+_ENQUEUE_COLUMNS = "INSERT INTO " + _OUTBOX_COLUMNS
 _ENQUEUED = " ON CONFLICT DO NOTHING RETURNING obligation_kind, subject, stage, recipient_id"
 _ENQUEUE_JSON = {  # new reminders from a JSON array of rows
     "postgresql": _ENQUEUE_COLUMNS
@@ -859,9 +858,7 @@ _ENQUEUE_JSON = {  # new reminders from a JSON array of rows
 }
 
 
-_COPY = (
-    "COPY nudge_outbox (obligation_kind, subject, stage, recipient_id, due, payload, created_at, attempts) FROM STDIN"
-)
+_COPY = f"COPY {_OUTBOX_COLUMNS} FROM STDIN"  # the same columns, in the same order, as the statement fills
 
 # Reminders queued in one statement. On PostgreSQL one statement for 92,000 (a council ten times Birmingham's
 # on its first sweep) took 3.1 s where statements of 5,000 took 2.2 s, ten times what 9,000 take.
@@ -911,11 +908,12 @@ class OutboxRepository:
         new: set[OutboxKey] = set()
         waiting = iter(items)
         while batch := list(itertools.islice(waiting, QUEUE_AT_ONCE)):
-            rows = []
+            rows, keys = [], []
             for item in batch:
                 key = (item.obligation_kind, item.subject, item.stage, item.recipient)
                 if key not in seen:
                     seen.add(key)
+                    keys.append(key)
                     rows.append(
                         {
                             "kind": item.obligation_kind,
@@ -926,17 +924,16 @@ class OutboxRepository:
                             "payload": item.payload,
                         }
                     )
-            if rows:
-                copied = self._copy(rows, now) if on_postgresql(self.session) else None
-                if copied is None:
-                    inserted = self.session.execute(statement, {"now": now, "rows": json.dumps(rows)})
-                    copied = [tuple(row) for row in inserted]
-                new.update(copied)
+            if rows and on_postgresql(self.session) and self._copied(rows, now):
+                new.update(keys)
+            elif rows:
+                inserted = self.session.execute(statement, {"now": now, "rows": json.dumps(rows)})
+                new.update(tuple(row) for row in inserted)
         return new
 
-    def _copy(self, rows: list[dict[str, Any]], now: datetime) -> list[OutboxKey] | None:
-        """On PostgreSQL, the rows copied in with COPY, and their keys; None, with nothing copied, if one of them was
-        queued already (by another sweep since the caller looked), for the statement that leaves those out.
+    def _copied(self, rows: list[dict[str, Any]], now: datetime) -> bool:
+        """On PostgreSQL, whether the rows went in with COPY; False, with nothing copied, if one of them was queued
+        already (by another sweep since the caller looked), for the statement that leaves those out.
 
         COPY took 0.11 s for a sweep's 9,238 new reminders where the statement took 0.2 to 0.27 s, half of it
         reading the JSON document. It goes through the session's own connection, inside its transaction."""
@@ -951,8 +948,8 @@ class OutboxRepository:
                         values = (row["kind"], row["subject"], row["stage"], row["recipient"], row["due"])
                         copy.write_row((*values, json.dumps(row["payload"]), now, 0))
         except UniqueViolation:
-            return None
-        return [(row["kind"], row["subject"], row["stage"], row["recipient"]) for row in rows]
+            return False
+        return True
 
     def existing(self, keys: Sequence[OutboxKey]) -> set[OutboxKey]:
         """Which of these nudges are already queued or sent."""
